@@ -1,0 +1,53 @@
+'use strict';
+// `npm run bench` on a fresh clone: build what is missing, find a load generator.
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { have } = require('./proc');
+
+const root = path.join(__dirname, '..', '..');
+
+function run(cmd, args, opts = {}) {
+  process.stderr.write(`bench: $ ${cmd} ${args.join(' ')}\n`);
+  return spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts }).status === 0;
+}
+
+function addonPresent() {
+  return fs.readdirSync(root).some((f) => /^rshttp\..*\.node$/.test(f));
+}
+
+function ensureBuilt() {
+  const nm = fs.existsSync(path.join(root, 'node_modules'));
+  if (nm && addonPresent()) return;
+  process.stderr.write(`bench: ${nm ? 'built addon' : 'node_modules'} missing, running npm ci (builds the addon)\n`);
+  if (!run('npm', ['ci'])) throw new Error('npm ci failed');
+  if (!addonPresent()) process.stderr.write('bench: warning: still no rshttp.*.node in the repo root after npm ci\n');
+}
+
+function autocannonPresent() {
+  try { require.resolve('autocannon', { paths: [root] }); return true; } catch { return false; }
+}
+
+// Returns 'wrk' or 'autocannon'. `want` forces one.
+function loadGenerator(want) {
+  if (want === 'autocannon') {
+    if (!autocannonPresent()) throw new Error('autocannon is not installed (it is a devDependency: npm ci)');
+    return 'autocannon';
+  }
+  if (have('wrk')) return 'wrk';
+  const root_ = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root_ && have('apt-get')) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (!run('apt-get', ['install', '-y', 'wrk'], { env })) {
+      run('apt-get', ['update'], { env });
+      run('apt-get', ['install', '-y', 'wrk'], { env });
+    }
+    if (have('wrk')) return 'wrk';
+  }
+  if (want === 'wrk') throw new Error('wrk was asked for and could not be installed');
+  process.stderr.write('bench: wrk unavailable, falling back to autocannon\n');
+  if (!autocannonPresent()) throw new Error('neither wrk nor autocannon is available (npm ci installs autocannon)');
+  return 'autocannon';
+}
+
+module.exports = { ensureBuilt, loadGenerator, root };

@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench [-- --only=hello,latency] [--quick] [--rounds=N] [--seconds=N]
+//               [--warmup=N] [--pin=on|off] [--loadgen=wrk|autocannon]
+//               [--idle-conns=N]
+// Runs each scenario's server program under node:http and under rshttp in
+// alternating rounds and prints medians and rshttp/node ratios.
+// BENCH_RSHTTP_MODULE=http substitutes node:http for rshttp (harness check).
+const http = require('http');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const proc = require('./lib/proc');
+const setup = require('./lib/setup');
+const loadgen = require('./lib/loadgen');
+const report = require('./lib/report');
+
+const HERE = __dirname;
+const SERVERS = path.join(HERE, 'servers');
+const IMPLS = ['node', 'rshttp'];
+
+function parseArgs(argv) {
+  const o = { quick: false, only: null, rounds: null, seconds: null, warmup: null, pin: 'on', loadgen: null, idleConns: null, setup: true };
+  for (const a of argv) {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    switch (k) {
+      case 'quick': o.quick = true; break;
+      case 'only': o.only = v.split(',').filter(Boolean); break;
+      case 'rounds': o.rounds = Number(v); break;
+      case 'seconds': case 'duration': o.seconds = Number(v); break;
+      case 'warmup': o.warmup = Number(v); break;
+      case 'pin': o.pin = v; break;
+      case 'loadgen': o.loadgen = v; break;
+      case 'idle-conns': o.idleConns = Number(v); break;
+      case 'no-setup': o.setup = false; break;
+      case 'help': case 'h':
+        process.stdout.write(fs_help());
+        process.exit(0);
+        break;
+      default: throw new Error(`unknown option ${a} (try --help)`);
+    }
+  }
+  o.rounds = o.rounds || (o.quick ? 1 : 3);
+  o.seconds = o.seconds || (o.quick ? 2 : 5);
+  o.warmup = o.warmup !== null ? o.warmup : 1;
+  o.idleConns = o.idleConns || 10000;
+  o.idleRounds = o.quick ? 1 : Math.min(o.rounds, 2);
+  return o;
+}
+
+function fs_help() {
+  return require('fs').readFileSync(__filename, 'utf8').split('\n').slice(2, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- helpers
+
+const MB = 1024 * 1024;
+
+// A request from the harness (node:http client) to check a server answers
+// correctly before it is measured.
+function probe(port, { method = 'GET', body = null, expect }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: '/', agent: false, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const got = Buffer.concat(chunks);
+        if (res.statusCode !== 200) return reject(new Error(`probe: status ${res.statusCode}`));
+        const why = expect(got);
+        if (why) return reject(new Error(`probe: ${why}`));
+        resolve();
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('probe: no answer within 5 s')));
+    req.on('error', reject);
+    req.end(body || undefined);
+  });
+}
+
+// The telling part of a child's stderr: its first error line, else its end.
+function tail(text, n = 3) {
+  const lines = (text || '').trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const i = lines.findIndex((l) => /^(\w*Error\b|Error:|error:|thread '.*' panicked|fatal)/i.test(l));
+  return (i >= 0 ? lines.slice(i, i + 2) : lines.slice(-n)).join(' | ').slice(0, 300);
+}
+
+async function startServer(file, impl, ctx, extra = {}) {
+  const port = await proc.freePort();
+  const env = { BENCH_IMPL: impl, BENCH_PORT: String(port), ...(extra.env || {}) };
+  const server = proc.start([process.execPath, path.join(SERVERS, file), impl], {
+    cpu: ctx.serverCpu, env, nofile: extra.nofile || 0, cwd: setup.root,
+  });
+  try {
+    const m = await proc.waitFor(server, /^READY (\d+)$/m, 20000, "printing READY");
+    server.port = Number(m[1]) || port;
+  } catch (e) {
+    proc.killTree(server);
+    throw new Error(`server did not start: ${e.message}${server.stderrText ? ': ' + tail(server.stderrText) : ''}`);
+  }
+  const c = proc.comm(server.pid);
+  if (c !== 'node' && c !== path.basename(process.execPath)) {
+    proc.killTree(server);
+    throw new Error(`server pid ${server.pid} is "${c}", not node: cannot measure it`);
+  }
+  return server;
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  proc.killTree(server);
+  await Promise.race([server.exited, proc.sleep(3000)]);
+}
+
+function checkAlive(server, when) {
+  if (proc.isDead(server)) {
+    throw new Error(`server exited ${when} (${server.signalCode || 'code ' + server.exitCode})${server.stderrText ? ': ' + tail(server.stderrText) : ''}`);
+  }
+}
+
+// A wrk-style scenario: start server, probe, warm up, measure one window.
+async function loadRound(s, impl, ctx) {
+  const server = await startServer(s.server, impl, ctx);
+  try {
+    await probe(server.port, s.probe);
+    const lg = { gen: ctx.gen, port: server.port, conns: s.conns, body: s.body, pipeline: s.pipeline, cpu: ctx.loadCpu };
+    if (ctx.opts.warmup > 0) await loadgen.run({ ...lg, seconds: ctx.opts.warmup });
+    checkAlive(server, 'during warm-up');
+    const cpu0 = proc.cpuMicros(server.pid);
+    const t0 = process.hrtime.bigint();
+    const r = await loadgen.run({ ...lg, seconds: ctx.opts.seconds });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e3;
+    checkAlive(server, 'under load');
+    const cpu = proc.cpuMicros(server.pid) - cpu0;
+    const mem = proc.memory(server.pid);
+    if (!r.requests) throw new Error(`no request completed (errors ${JSON.stringify(r.errors)})`);
+    if (r.errors.status) throw new Error(`${r.errors.status} non-2xx/3xx responses`);
+    const secs = r.duration_us / 1e6;
+    const warnings = [];
+    const e = r.errors;
+    const errs = e.connect + e.read + e.write + e.timeout;
+    if (errs) warnings.push(`${impl}: ${errs} socket errors ${JSON.stringify(e)}`);
+    return {
+      values: {
+        rps: r.requests / secs,
+        mbps: r.bytes / secs / 1e6,
+        cpu_us: cpu / r.requests,
+        cpu_util: cpu / wall,
+        peak_rss: mem.hwm / MB,
+        p50: r.latency_us.p50,
+        p99: r.latency_us.p99,
+      },
+      raw: { ...r, server_cpu_us: cpu, wall_us: wall, threads: mem.threads },
+      warnings,
+    };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const helloProbe = { expect: (b) => (b.toString() === 'Hello, World!' ? null : `body ${JSON.stringify(b.toString().slice(0, 40))}`) };
+
+const M = {
+  rps: { key: 'rps', label: 'throughput', unit: 'req/s', better: 'higher', digits: 0 },
+  cpu_us: { key: 'cpu_us', label: 'server CPU', unit: 'µs/req', better: 'lower', digits: 1 },
+  peak_rss: { key: 'peak_rss', label: 'peak RSS', unit: 'MiB', better: 'lower', digits: 1 },
+  p50: { key: 'p50', label: 'latency p50', unit: 'µs', better: 'lower', digits: 0 },
+  p99: { key: 'p99', label: 'latency p99', unit: 'µs', better: 'lower', digits: 0 },
+  mbps: { key: 'mbps', label: 'throughput', unit: 'MB/s', better: 'higher', digits: 0 },
+};
+
+const SCENARIOS = [
+  {
+    name: 'hello',
+    desc: 'GET, 13-byte body, keep-alive, 64 connections',
+    server: 'hello.js', conns: 64, probe: helloProbe,
+    metrics: [M.rps, M.cpu_us, M.peak_rss],
+    round: loadRound,
+  },
+];
+
+// ---------------------------------------------------------------- main
+
+function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function machine(ctx) {
+  const cpus = os.cpus();
+  return {
+    cpu: (cpus[0] && cpus[0].model || 'unknown').trim(),
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadgen: ctx.gen,
+    loadgenVersion: loadgen.version(ctx.gen),
+    pinning: ctx.serverCpu === null ? 'no CPU pinning' : `server on CPU ${ctx.serverCpu}, load generator on CPU ${ctx.loadCpu} (taskset)`,
+    clkTck: proc.CLK_TCK,
+  };
+}
+
+function gitRev() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: setup.root, encoding: 'utf8' });
+  const d = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: setup.root, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() + (d.stdout && d.stdout.trim() ? '+dirty' : '') : null;
+}
+
+async function runScenario(s, ctx) {
+  const out = { name: s.name, desc: s.desc, status: 'ok', message: null, warnings: [], metrics: [], rounds: [] };
+  if (s.skip) {
+    const why = s.skip(ctx);
+    if (why) {
+      out.status = 'skipped';
+      out.message = why;
+      process.stderr.write(`bench: ${why}\n`);
+      return out;
+    }
+  }
+  const rounds = s.rounds ? s.rounds(ctx) : ctx.opts.rounds;
+  const failed = {};
+  for (let i = 0; i < rounds; i++) {
+    for (const impl of IMPLS) {
+      if (failed[impl]) continue;
+      const t = Date.now();
+      process.stderr.write(`bench: ${s.name} round ${i + 1}/${rounds} ${impl} ... `);
+      try {
+        const r = await s.round(s, impl, ctx);
+        out.rounds.push({ impl, round: i + 1, ok: true, values: r.values, raw: r.raw });
+        out.warnings.push(...(r.warnings || []));
+        const main = s.metrics[0];
+        process.stderr.write(`${main.label} ${r.values[main.key].toFixed(main.digits)}` +
+          (r.values.cpu_us !== undefined ? `, ${r.values.cpu_us.toFixed(1)} µs/req` : '') + ` (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
+      } catch (e) {
+        failed[impl] = e.message;
+        out.rounds.push({ impl, round: i + 1, ok: false, error: e.message });
+        process.stderr.write(`FAILED: ${e.message}\n`);
+      }
+    }
+  }
+  for (const m of s.metrics) {
+    const entry = { ...m };
+    for (const impl of IMPLS) {
+      const vals = out.rounds.filter((r) => r.ok && r.impl === impl).map((r) => r.values[m.key]);
+      entry[impl] = { median: failed[impl] ? null : median(vals), rounds: vals };
+    }
+    entry.ratio = entry.node.median && entry.rshttp.median !== null ? entry.rshttp.median / entry.node.median : null;
+    out.metrics.push(entry);
+  }
+  const fails = Object.entries(failed).map(([impl, msg]) => `${impl}: ${msg}`);
+  if (fails.length) { out.status = 'failed'; out.message = fails.join('; '); }
+  out.warnings = [...new Set(out.warnings)].slice(0, 6);
+  return out;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  if (opts.setup) setup.ensureBuilt();
+  const gen = setup.loadGenerator(opts.loadgen);
+  const canPin = opts.pin !== 'off' && proc.have('taskset') && os.cpus().length >= 2;
+  const ctx = { opts, gen, serverCpu: canPin ? 0 : null, loadCpu: canPin ? 1 : null, root: setup.root };
+  const names = SCENARIOS.map((s) => s.name);
+  for (const n of opts.only || []) if (!names.includes(n)) throw new Error(`unknown scenario ${n} (have ${names.join(', ')})`);
+  const chosen = SCENARIOS.filter((s) => !opts.only || opts.only.includes(s.name));
+
+  const res = {
+    date: new Date().toISOString(),
+    git: gitRev(),
+    rshttpModule: process.env.BENCH_RSHTTP_MODULE ? `${process.env.BENCH_RSHTTP_MODULE} (BENCH_RSHTTP_MODULE: not rshttp!)` : 'index.js',
+    options: { rounds: opts.rounds, seconds: opts.seconds, warmup: opts.warmup, quick: opts.quick, idleConns: opts.idleConns },
+    machine: machine(ctx),
+    scenarios: [],
+  };
+  process.stderr.write(`bench: ${res.machine.cpu}, ${res.machine.cores} cores, node ${res.machine.node}; ${gen}; ${res.machine.pinning}\n`);
+  for (const s of chosen) res.scenarios.push(await runScenario(s, ctx));
+  res.elapsedSeconds = Math.round((Date.now() - t0) / 1000);
+  proc.killAll();
+
+  process.stdout.write('\n' + report.table(res) + '\n');
+  const files = report.write(res, path.join(HERE, 'results'));
+  process.stdout.write(`\nelapsed ${res.elapsedSeconds} s; wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.svg)}\n`);
+  process.exitCode = res.scenarios.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+main().catch((e) => {
+  proc.killAll();
+  process.stderr.write(`bench: ${e.stack || e}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,1 @@
+-- Plain GET, one request in flight per connection (wrk's default).
