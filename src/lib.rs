@@ -1,6 +1,11 @@
 //! rshttp: Node's `http` module on a Rust core.
+//!
+//! Layers: `proto` (bytes only), `events` (the packed event queue), `server`
+//! (tokio connection tasks), `binding` (the only napi code).
 #[macro_use]
 extern crate napi_derive;
 
-#[napi]
-pub fn hello() -> u32 { 1 }
+pub mod binding;
+pub mod events;
+pub mod proto;
+pub mod server;

@@ -1,0 +1,207 @@
+//! Listening and per-connection calls from JS. Connections are named by the
+//! id their CONNECTION event carried.
+use super::runtime::runtime;
+use super::sink;
+use crate::proto::HeadLimits;
+use crate::server::listener::{self, BoundAddr};
+use crate::server::{registry, ListenTarget, Listener, ServerConfig};
+use napi::bindgen_prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+thread_local! {
+    static LISTENERS: RefCell<HashMap<u32, Listener>> = RefCell::new(HashMap::new());
+}
+
+/// Settings for `listen`, from the JS `Server`.
+#[napi(object)]
+pub struct ListenOptions {
+    pub host: Option<String>,
+    pub port: Option<u32>,
+    pub ipv6_only: Option<bool>,
+    pub path: Option<String>,
+    pub backlog: Option<i32>,
+    pub max_header_size: Option<u32>,
+    pub insecure_http_parser: Option<bool>,
+    pub headers_timeout: Option<f64>,
+    pub request_timeout: Option<f64>,
+    pub keep_alive_timeout: Option<f64>,
+    pub timeout: Option<f64>,
+    pub no_delay: Option<bool>,
+    pub keep_alive: Option<bool>,
+    pub keep_alive_initial_delay: Option<f64>,
+}
+
+/// What `listen` bound.
+#[napi(object)]
+pub struct ListenResult {
+    pub id: u32,
+    pub address: String,
+    pub port: u32,
+    pub family: String,
+}
+
+fn io_error(e: std::io::Error, syscall: &str) -> Error {
+    let code = match e.raw_os_error() {
+        Some(98) => "EADDRINUSE",
+        Some(99) => "EADDRNOTAVAIL",
+        Some(13) => "EACCES",
+        Some(22) => "EINVAL",
+        Some(2) => "ENOENT",
+        Some(97) => "EAFNOSUPPORT",
+        _ => "EIO",
+    };
+    Error::new(Status::GenericFailure, format!("{}:{}:{}", code, syscall, e.raw_os_error().unwrap_or(0)))
+}
+
+fn ms(v: Option<f64>, default: u64) -> u64 {
+    v.map(|x| if x.is_finite() && x > 0.0 { x as u64 } else { 0 }).unwrap_or(default)
+}
+
+/// Binds and starts accepting. Errors carry `CODE:syscall:errno` as message.
+#[napi]
+pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
+    let queue = sink::queue()?;
+    let target = if let Some(path) = opts.path {
+        ListenTarget::Unix { path }
+    } else {
+        let host = opts.host.as_deref().unwrap_or("::");
+        let ip = host.parse().map_err(|_| Error::new(Status::InvalidArg, format!("ENOTFOUND:listen:{}", host)))?;
+        ListenTarget::Tcp { host: ip, port: opts.port.unwrap_or(0) as u16, ipv6_only: opts.ipv6_only.unwrap_or(false) }
+    };
+    let d = ServerConfig::default();
+    let cfg = ServerConfig {
+        limits: HeadLimits {
+            max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
+            lenient: opts.insecure_http_parser.unwrap_or(false),
+        },
+        headers_timeout_ms: ms(opts.headers_timeout, d.headers_timeout_ms),
+        request_timeout_ms: ms(opts.request_timeout, d.request_timeout_ms),
+        keep_alive_timeout_ms: ms(opts.keep_alive_timeout, d.keep_alive_timeout_ms),
+        idle_timeout_ms: ms(opts.timeout, 0),
+        no_delay: opts.no_delay.unwrap_or(true),
+        keep_alive: opts.keep_alive.unwrap_or(false),
+        keep_alive_initial_delay_ms: ms(opts.keep_alive_initial_delay, 0),
+    };
+    let backlog = opts.backlog.filter(|b| *b > 0).unwrap_or(511);
+    let l = listener::listen(runtime().handle(), target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;
+    let res = match &l.addr {
+        BoundAddr::Tcp(a) => ListenResult {
+            id: l.id,
+            address: a.ip().to_string(),
+            port: a.port() as u32,
+            family: if a.is_ipv4() { "IPv4".into() } else { "IPv6".into() },
+        },
+        BoundAddr::Unix(p) => ListenResult { id: l.id, address: p.clone(), port: 0, family: String::new() },
+    };
+    LISTENERS.with(|m| m.borrow_mut().insert(l.id, l));
+    Ok(res)
+}
+
+/// Stops a listener from accepting.
+#[napi(js_name = "serverClose")]
+pub fn server_close(id: u32) {
+    if let Some(l) = LISTENERS.with(|m| m.borrow_mut().remove(&id)) {
+        l.close();
+    }
+}
+
+/// Writes one buffer; returns bytes still queued, or -1 if the connection is gone.
+#[napi(js_name = "connWrite")]
+pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
+    match registry::get(id) {
+        Some(c) => c.write(&[&data]).map(|n| n as i64).unwrap_or(-1),
+        None => -1,
+    }
+}
+
+/// Writes two buffers (a head and a body) in one syscall when it can.
+#[napi(js_name = "connWrite2")]
+pub fn conn_write2(id: u32, a: BufferSlice, b: BufferSlice) -> i64 {
+    match registry::get(id) {
+        Some(c) => c.write(&[&a, &b]).map(|n| n as i64).unwrap_or(-1),
+        None => -1,
+    }
+}
+
+/// Writes several buffers in order.
+#[napi(js_name = "connWritev")]
+pub fn conn_writev(id: u32, list: Vec<BufferSlice>) -> i64 {
+    match registry::get(id) {
+        Some(c) => {
+            let parts: Vec<&[u8]> = list.iter().map(|b| &b[..]).collect();
+            c.write(&parts).map(|n| n as i64).unwrap_or(-1)
+        }
+        None => -1,
+    }
+}
+
+/// Asks for a DRAIN event when the write queue empties; false if it is empty now.
+#[napi(js_name = "connWantDrain")]
+pub fn conn_want_drain(id: u32) -> bool {
+    registry::get(id).map(|c| c.want_drain()).unwrap_or(false)
+}
+
+/// Flushes, half-closes and closes.
+#[napi(js_name = "connEnd")]
+pub fn conn_end(id: u32) {
+    if let Some(c) = registry::get(id) {
+        c.end();
+    }
+}
+
+/// Closes now.
+#[napi(js_name = "connDestroy")]
+pub fn conn_destroy(id: u32) {
+    if let Some(c) = registry::get(id) {
+        c.destroy();
+    }
+}
+
+/// Stops (true) or resumes (false) reading.
+#[napi(js_name = "connPause")]
+pub fn conn_pause(id: u32, paused: bool) {
+    if let Some(c) = registry::get(id) {
+        c.pause_read(paused);
+    }
+}
+
+/// Sets the idle timeout in ms (0 = none).
+#[napi(js_name = "connSetTimeout")]
+pub fn conn_set_timeout(id: u32, ms: f64) {
+    if let Some(c) = registry::get(id) {
+        c.set_timeout(if ms > 0.0 { ms as u64 } else { 0 });
+    }
+}
+
+/// Marks one response finished (for the keep-alive timer).
+#[napi(js_name = "connResponseDone")]
+pub fn conn_response_done(id: u32) {
+    if let Some(c) = registry::get(id) {
+        c.response_done();
+    }
+}
+
+/// After an upgrade request: raw bytes to JS (true) or HTTP as usual (false).
+#[napi(js_name = "connUpgrade")]
+pub fn conn_upgrade(id: u32, raw: bool) {
+    if let Some(c) = registry::get(id) {
+        c.upgrade_decision(raw);
+    }
+}
+
+/// TCP_NODELAY.
+#[napi(js_name = "connSetNoDelay")]
+pub fn conn_set_no_delay(id: u32, on: bool) {
+    if let Some(c) = registry::get(id) {
+        c.stream.set_nodelay(on);
+    }
+}
+
+/// TCP keep-alive probes.
+#[napi(js_name = "connSetKeepAlive")]
+pub fn conn_set_keep_alive(id: u32, on: bool, delay_ms: f64) {
+    if let Some(c) = registry::get(id) {
+        c.stream.set_keepalive(on, delay_ms.max(0.0) as u64);
+    }
+}

@@ -1,0 +1,129 @@
+//! The event queue from tokio tasks to JS: events are packed as bytes into
+//! one growing buffer; at most one wake-up of the JS thread is in flight, and
+//! JS drains everything pending in one call (DESIGN.md, "The bridge").
+//!
+//! Layout of one event: `u8 kind`, `u32 id`, then the kind's fields. Numbers
+//! are little-endian; `str`/`bytes` are a `u32` length and the bytes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// Event kinds, mirrored in `lib/native.js`.
+pub mod kind {
+    /// id=conn; u32 server, str remote address, u16 remote port, u8 family
+    /// (4, 6, or 0 for a unix socket), str local address, u16 local port.
+    pub const CONNECTION: u8 = 1;
+    /// id=conn; u8 method index, u8 minor version, u8 flags (1 keep-alive,
+    /// 2 upgrade, 4 has body), bytes url, u32 count, then count times
+    /// (bytes name, bytes value).
+    pub const REQUEST: u8 = 2;
+    /// id=conn; bytes chunk of the current request body.
+    pub const BODY: u8 = 3;
+    /// id=conn; u32 count and (bytes name, bytes value) trailers.
+    pub const BODY_END: u8 = 4;
+    /// id=conn; str code, str reason, u32 bytes parsed, bytes raw packet.
+    pub const CLIENT_ERROR: u8 = 5;
+    /// id=conn; everything queued has been written.
+    pub const DRAIN: u8 = 6;
+    /// id=conn; str error code ("" for a clean close).
+    pub const CLOSE: u8 = 7;
+    /// id=conn; the idle timeout set by `setTimeout` elapsed.
+    pub const TIMEOUT: u8 = 8;
+    /// id=conn; bytes read in raw (upgraded) mode.
+    pub const DATA: u8 = 9;
+    /// id=conn; the peer ended its side.
+    pub const END: u8 = 10;
+    /// id=server; str error code of a failed accept.
+    pub const SERVER_ERROR: u8 = 11;
+}
+
+/// Appends fields to the packed buffer.
+pub struct EventWriter<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl EventWriter<'_> {
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.buf.push(v);
+        self
+    }
+    pub fn u16(&mut self, v: u16) -> &mut Self {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.u32(v.len() as u32);
+        self.buf.extend_from_slice(v);
+        self
+    }
+    pub fn str(&mut self, v: &str) -> &mut Self {
+        self.bytes(v.as_bytes())
+    }
+}
+
+/// Wakes the JS thread; implemented by the binding with a threadsafe function.
+pub type Waker = Box<dyn Fn() + Send + Sync>;
+
+/// One JS environment's queue of pending events.
+pub struct EventQueue {
+    buf: Mutex<Vec<u8>>,
+    scheduled: AtomicBool,
+    waker: Waker,
+}
+
+impl EventQueue {
+    /// A queue that calls `waker` when events become pending.
+    pub fn new(waker: Waker) -> Self {
+        EventQueue { buf: Mutex::new(Vec::with_capacity(64 * 1024)), scheduled: AtomicBool::new(false), waker }
+    }
+
+    /// Appends one event of `kind` about `id`, its fields written by `fill`.
+    pub fn push(&self, kind: u8, id: u32, fill: impl FnOnce(&mut EventWriter)) {
+        {
+            let mut buf = self.buf.lock().unwrap();
+            let mut w = EventWriter { buf: &mut buf };
+            w.u8(kind).u32(id);
+            fill(&mut w);
+        }
+        if !self.scheduled.swap(true, Ordering::AcqRel) {
+            (self.waker)();
+        }
+    }
+
+    /// Takes every pending event; called on the JS thread by the wake-up.
+    pub fn take(&self) -> Vec<u8> {
+        self.scheduled.store(false, Ordering::Release);
+        let mut buf = self.buf.lock().unwrap();
+        let cap = buf.capacity().clamp(4096, 1 << 20);
+        std::mem::replace(&mut *buf, Vec::with_capacity(cap))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    #[test]
+    fn one_wake_per_batch() {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let w = wakes.clone();
+        let q = EventQueue::new(Box::new(move || {
+            w.fetch_add(1, Ordering::SeqCst);
+        }));
+        q.push(kind::DRAIN, 7, |_| {});
+        q.push(kind::BODY, 7, |w| {
+            w.bytes(b"ab");
+        });
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        let batch = q.take();
+        assert_eq!(batch, vec![6, 7, 0, 0, 0, 3, 7, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']);
+        q.push(kind::END, 1, |_| {});
+        assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,9 @@
+//! HTTP/1.1 protocol: bytes in, parsed heads and body chunks out. No I/O,
+//! no tokio, no napi; unit-tested with literal bytes.
+pub mod body;
+pub mod error;
+pub mod request_head;
+
+pub use body::{BodyDecoder, BodyPiece};
+pub use error::ParseError;
+pub use request_head::{parse_request_head, BodyFraming, HeadLimits, RequestHead};

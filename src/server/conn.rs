@@ -1,0 +1,518 @@
+//! One server connection: the state the JS thread shares with the
+//! connection's task (write queue, read pause, timeouts, control flags) and
+//! the task itself, which reads and parses requests, flushes what direct
+//! writes left queued, and enforces the server's timeouts.
+
+use super::clock::{instant_at, now_ms};
+use super::stream::Stream;
+use super::{registry, ServerConfig};
+use crate::events::{kind, EventQueue, EventWriter};
+use crate::proto::{parse_request_head, BodyDecoder, BodyPiece, ParseError};
+use bytes::{Buf, Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+const CTL_DESTROY: u8 = 1;
+const CTL_UPGRADE_RAW: u8 = 2;
+const CTL_UPGRADE_HTTP: u8 = 4;
+const CTL_CHANGED: u8 = 8;
+
+/// Bytes the JS side wrote that the kernel did not take yet.
+#[derive(Default)]
+struct WriteQueue {
+    bufs: VecDeque<Bytes>,
+    len: usize,
+    /// JS asked to be told when the queue empties.
+    want_drain: bool,
+    /// Half-close and close once the queue is flushed.
+    ending: bool,
+    closed: bool,
+}
+
+/// A connection as seen from both threads.
+pub struct Conn {
+    pub id: u32,
+    pub stream: Stream,
+    write: Mutex<WriteQueue>,
+    notify: Notify,
+    read_paused: AtomicBool,
+    control: AtomicU8,
+    /// Socket idle timeout in ms (0 = none), as `socket.setTimeout`.
+    idle_timeout_ms: AtomicU64,
+    last_write_ms: AtomicU64,
+    /// Requests whose responses JS has finished.
+    responses_done: AtomicU32,
+    last_response_ms: AtomicU64,
+}
+
+/// Why writing to a connection failed.
+#[derive(Debug)]
+pub enum WriteError {
+    Closed,
+}
+
+impl Conn {
+    /// A connection over `stream`.
+    pub fn new(id: u32, stream: Stream, cfg: &ServerConfig) -> Self {
+        Conn {
+            id,
+            stream,
+            write: Mutex::new(WriteQueue::default()),
+            notify: Notify::new(),
+            read_paused: AtomicBool::new(false),
+            control: AtomicU8::new(0),
+            idle_timeout_ms: AtomicU64::new(cfg.idle_timeout_ms),
+            last_write_ms: AtomicU64::new(0),
+            responses_done: AtomicU32::new(0),
+            last_response_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn signal(&self, ctl: u8) {
+        self.control.fetch_or(ctl, Ordering::AcqRel);
+        self.notify.notify_one();
+    }
+
+    /// Writes `chunks` in order: straight to the socket while nothing is
+    /// queued, the rest queued for the task. Returns the bytes left queued.
+    pub fn write(&self, chunks: &[&[u8]]) -> Result<usize, WriteError> {
+        let mut q = self.write.lock().unwrap();
+        if q.closed || q.ending {
+            return Err(WriteError::Closed);
+        }
+        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        let mut first = 0;
+        let mut offset = 0;
+        if q.bufs.is_empty() {
+            let total: usize = chunks.iter().map(|c| c.len()).sum();
+            let mut written = 0;
+            while written < total {
+                let slices: Vec<IoSlice> = chunks[first..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| IoSlice::new(if i == 0 { &c[offset..] } else { c }))
+                    .take(64)
+                    .collect();
+                match self.stream.try_write_vectored(&slices) {
+                    Ok(0) => break,
+                    Ok(mut n) => {
+                        written += n;
+                        while n > 0 {
+                            let left = chunks[first].len() - offset;
+                            if n >= left {
+                                n -= left;
+                                first += 1;
+                                offset = 0;
+                            } else {
+                                offset += n;
+                                n = 0;
+                            }
+                        }
+                        while first < chunks.len() && chunks[first].len() == offset {
+                            first += 1;
+                            offset = 0;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
+            if written == total {
+                return Ok(0);
+            }
+        }
+        for (i, c) in chunks[first..].iter().enumerate() {
+            let part = if i == 0 { &c[offset..] } else { c };
+            if !part.is_empty() {
+                q.len += part.len();
+                q.bufs.push_back(Bytes::copy_from_slice(part));
+            }
+        }
+        let len = q.len;
+        drop(q);
+        self.notify.notify_one();
+        Ok(len)
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.write.lock().unwrap().len
+    }
+
+    /// Asks for a DRAIN event once the queue is empty; false if already empty.
+    pub fn want_drain(&self) -> bool {
+        let mut q = self.write.lock().unwrap();
+        if q.len == 0 {
+            return false;
+        }
+        q.want_drain = true;
+        true
+    }
+
+    /// Flushes what is queued, half-closes, then closes the connection.
+    pub fn end(&self) {
+        self.write.lock().unwrap().ending = true;
+        self.signal(CTL_CHANGED);
+    }
+
+    /// Closes the connection now, dropping anything queued.
+    pub fn destroy(&self) {
+        self.signal(CTL_DESTROY);
+    }
+
+    /// Stops or resumes reading from the socket.
+    pub fn pause_read(&self, paused: bool) {
+        if self.read_paused.swap(paused, Ordering::AcqRel) != paused {
+            self.signal(CTL_CHANGED);
+        }
+    }
+
+    /// Sets the idle timeout (0 disables it).
+    pub fn set_timeout(&self, ms: u64) {
+        self.idle_timeout_ms.store(ms, Ordering::Relaxed);
+        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.signal(CTL_CHANGED);
+    }
+
+    /// Counts a response as finished, for the keep-alive timer.
+    pub fn response_done(&self) {
+        self.last_response_ms.store(now_ms(), Ordering::Relaxed);
+        self.responses_done.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// After an upgrade request: hand the socket to JS raw, or go on with HTTP.
+    pub fn upgrade_decision(&self, raw: bool) {
+        self.signal(if raw { CTL_UPGRADE_RAW } else { CTL_UPGRADE_HTTP });
+    }
+
+    /// Writes queued bytes; true once the queue is empty.
+    fn flush(&self) -> io::Result<bool> {
+        let mut q = self.write.lock().unwrap();
+        while !q.bufs.is_empty() {
+            let slices: Vec<IoSlice> = q.bufs.iter().take(64).map(|b| IoSlice::new(b)).collect();
+            let mut n = match self.stream.try_write_vectored(&slices) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            drop(slices);
+            q.len -= n;
+            while n > 0 {
+                let front = q.bufs.front_mut().unwrap();
+                if n >= front.len() {
+                    n -= front.len();
+                    q.bufs.pop_front();
+                } else {
+                    front.advance(n);
+                    n = 0;
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for (the rest of) a request head.
+    Head,
+    /// Reading the body of the current request.
+    Body,
+    /// An upgrade head was delivered; JS decides raw or HTTP.
+    AwaitUpgrade,
+    /// Bytes go to JS as they are.
+    Raw,
+    /// After a non-persistent request: further bytes are ignored.
+    Discard,
+    /// After a parse error: nothing more is read.
+    Errored,
+}
+
+/// The reading side of a connection task.
+struct Reader<'a> {
+    conn: &'a Conn,
+    queue: &'a EventQueue,
+    cfg: &'a ServerConfig,
+    buf: BytesMut,
+    phase: Phase,
+    decoder: BodyDecoder,
+    keep_alive: bool,
+    /// When the current message's first byte arrived (ms clock).
+    message_start: Option<u64>,
+    bytes_parsed: u64,
+    requests: u32,
+    last_read_ms: u64,
+}
+
+fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
+    w.u32(fields.len() as u32);
+    for (n, v) in fields {
+        w.bytes(&buf[n.clone()]).bytes(&buf[v.clone()]);
+    }
+}
+
+impl Reader<'_> {
+    fn client_error(&mut self, code: &str, reason: &str) {
+        let raw = &self.buf[..];
+        let parsed = self.bytes_parsed as u32;
+        self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
+            w.str(code).str(reason).u32(parsed).bytes(raw);
+        });
+        self.phase = Phase::Errored;
+    }
+
+    fn parse_error(&mut self, e: ParseError) {
+        self.client_error(e.code(), e.reason());
+    }
+
+    fn message_done(&mut self) {
+        self.message_start = None;
+        self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
+    }
+
+    /// Parses and delivers everything the buffer holds.
+    fn process(&mut self) {
+        loop {
+            match self.phase {
+                Phase::Head => {
+                    if self.buf.is_empty() {
+                        return;
+                    }
+                    if self.message_start.is_none() {
+                        self.message_start = Some(now_ms());
+                    }
+                    let head = match parse_request_head(&self.buf, self.cfg.limits) {
+                        Ok(None) => return,
+                        Ok(Some(h)) => h,
+                        Err(e) => return self.parse_error(e),
+                    };
+                    self.decoder = BodyDecoder::new(head.framing);
+                    self.keep_alive = head.keep_alive;
+                    self.requests += 1;
+                    let flags = (head.keep_alive as u8) | ((head.upgrade as u8) << 1) | ((!self.decoder.is_done() as u8) << 2);
+                    let buf = &self.buf[..];
+                    self.queue.push(kind::REQUEST, self.conn.id, |w| {
+                        w.u8(head.method).u8(head.version_minor).u8(flags).bytes(&buf[head.path.clone()]);
+                        write_fields(w, buf, &head.headers);
+                    });
+                    self.buf.advance(head.head_len);
+                    self.bytes_parsed += head.head_len as u64;
+                    if head.upgrade {
+                        self.phase = Phase::AwaitUpgrade;
+                        return;
+                    }
+                    if self.decoder.is_done() {
+                        self.message_done();
+                    } else {
+                        self.phase = Phase::Body;
+                    }
+                }
+                Phase::Body => {
+                    let max = self.cfg.limits.max_header_size;
+                    match self.decoder.decode(&self.buf, max) {
+                        Ok((n, Some(BodyPiece::Data(r)))) => {
+                            let chunk = &self.buf[r];
+                            self.queue.push(kind::BODY, self.conn.id, |w| {
+                                w.bytes(chunk);
+                            });
+                            self.buf.advance(n);
+                            self.bytes_parsed += n as u64;
+                        }
+                        Ok((n, Some(BodyPiece::End { trailers }))) => {
+                            let buf = &self.buf[..];
+                            self.queue.push(kind::BODY_END, self.conn.id, |w| write_fields(w, buf, &trailers));
+                            self.buf.advance(n);
+                            self.bytes_parsed += n as u64;
+                            self.message_done();
+                        }
+                        Ok((n, None)) => {
+                            self.buf.advance(n);
+                            self.bytes_parsed += n as u64;
+                            return;
+                        }
+                        Err(e) => return self.parse_error(e),
+                    }
+                }
+                Phase::Raw => {
+                    if !self.buf.is_empty() {
+                        let data = &self.buf[..];
+                        self.queue.push(kind::DATA, self.conn.id, |w| {
+                            w.bytes(data);
+                        });
+                        self.buf.clear();
+                    }
+                    return;
+                }
+                Phase::Discard => {
+                    self.buf.clear();
+                    return;
+                }
+                Phase::AwaitUpgrade | Phase::Errored => return,
+            }
+        }
+    }
+
+    fn wants_read(&self) -> bool {
+        !matches!(self.phase, Phase::AwaitUpgrade | Phase::Errored) && !self.conn.read_paused.load(Ordering::Acquire)
+    }
+
+    /// The next moment a timer is due, and what it is.
+    fn deadline(&self, idle_fired_at: u64) -> Option<(u64, Timer)> {
+        let mut best: Option<(u64, Timer)> = None;
+        let mut consider = |at: u64, t: Timer| {
+            if best.map_or(true, |(b, _)| at < b) {
+                best = Some((at, t));
+            }
+        };
+        if let Some(start) = self.message_start {
+            let head_pending = self.phase == Phase::Head;
+            if head_pending && self.cfg.headers_timeout_ms > 0 {
+                consider(start + self.cfg.headers_timeout_ms, Timer::Request);
+            }
+            if matches!(self.phase, Phase::Head | Phase::Body) && self.cfg.request_timeout_ms > 0 {
+                consider(start + self.cfg.request_timeout_ms, Timer::Request);
+            }
+        }
+        let last_activity = self.last_read_ms.max(self.conn.last_write_ms.load(Ordering::Relaxed));
+        let idle_between_requests = self.phase == Phase::Head
+            && self.message_start.is_none()
+            && self.conn.responses_done.load(Ordering::Acquire) >= self.requests;
+        if idle_between_requests && self.cfg.keep_alive_timeout_ms > 0 && self.requests > 0 {
+            let since = last_activity.max(self.conn.last_response_ms.load(Ordering::Relaxed));
+            if since >= idle_fired_at {
+                consider(since + self.cfg.keep_alive_timeout_ms, Timer::Idle);
+            }
+        } else {
+            let idle = self.conn.idle_timeout_ms.load(Ordering::Relaxed);
+            if idle > 0 && last_activity >= idle_fired_at {
+                consider(last_activity + idle, Timer::Idle);
+            }
+        }
+        if self.requests > self.conn.responses_done.load(Ordering::Acquire) && self.cfg.keep_alive_timeout_ms > 0 {
+            // A response is pending: look again later for the keep-alive timer.
+            consider(now_ms() + self.cfg.keep_alive_timeout_ms, Timer::Recheck);
+        }
+        best
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    Request,
+    Idle,
+    Recheck,
+}
+
+fn error_code(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => "ECONNRESET",
+        io::ErrorKind::BrokenPipe => "EPIPE",
+        io::ErrorKind::ConnectionAborted => "ECONNABORTED",
+        io::ErrorKind::TimedOut => "ETIMEDOUT",
+        _ => "EIO",
+    }
+}
+
+/// Runs a connection until it closes, then reports CLOSE and forgets it.
+pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
+    let mut r = Reader {
+        conn: &conn,
+        queue: &queue,
+        cfg: &cfg,
+        buf: BytesMut::with_capacity(16 * 1024),
+        phase: Phase::Head,
+        decoder: BodyDecoder::new(crate::proto::BodyFraming::None),
+        keep_alive: true,
+        message_start: None,
+        bytes_parsed: 0,
+        requests: 0,
+        last_read_ms: now_ms(),
+    };
+    let mut eof = false;
+    let mut idle_fired_at = 0u64;
+    let close_code: &str = loop {
+        let ctl = conn.control.swap(0, Ordering::AcqRel);
+        if ctl & CTL_DESTROY != 0 {
+            break "";
+        }
+        if ctl & CTL_UPGRADE_RAW != 0 && r.phase == Phase::AwaitUpgrade {
+            r.phase = Phase::Raw;
+            r.process();
+        }
+        if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
+            if r.decoder.is_done() {
+                r.message_done();
+            } else {
+                r.phase = Phase::Body;
+            }
+            r.process();
+        }
+        let (want_write, ending, want_drain) = {
+            let q = conn.write.lock().unwrap();
+            (!q.bufs.is_empty(), q.ending, q.want_drain)
+        };
+        if !want_write && want_drain {
+            conn.write.lock().unwrap().want_drain = false;
+            queue.push(kind::DRAIN, conn.id, |_| {});
+        }
+        if ending && !want_write {
+            conn.stream.shutdown_write();
+            break "";
+        }
+        let want_read = !eof && r.wants_read();
+        let deadline = r.deadline(idle_fired_at);
+        let sleep_until = deadline.map(|(at, _)| instant_at(at));
+        tokio::select! {
+            biased;
+            _ = conn.notify.notified() => {}
+            res = conn.stream.writable(), if want_write => {
+                if let Err(e) = res { break error_code(&e); }
+                if let Err(e) = conn.flush() { break error_code(&e); }
+            }
+            res = conn.stream.readable(), if want_read => {
+                if let Err(e) = res { break error_code(&e); }
+                if r.buf.capacity() - r.buf.len() < 4096 {
+                    r.buf.reserve(16 * 1024);
+                }
+                match conn.stream.try_read_buf(&mut r.buf) {
+                    Ok(0) => {
+                        eof = true;
+                        queue.push(kind::END, conn.id, |_| {});
+                    }
+                    Ok(_) => {
+                        r.last_read_ms = now_ms();
+                        r.process();
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break error_code(&e),
+                }
+            }
+            _ = tokio::time::sleep_until(sleep_until.unwrap_or_else(|| instant_at(0)).into()), if sleep_until.is_some() => {
+                let (at, timer) = deadline.unwrap();
+                if now_ms() >= at {
+                    match timer {
+                        Timer::Request => {
+                            r.client_error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout");
+                            r.message_start = None;
+                        }
+                        Timer::Idle => {
+                            idle_fired_at = now_ms() + 1;
+                            queue.push(kind::TIMEOUT, conn.id, |_| {});
+                        }
+                        Timer::Recheck => {}
+                    }
+                }
+            }
+        }
+    };
+    conn.write.lock().unwrap().closed = true;
+    registry::remove(conn.id);
+    queue.push(kind::CLOSE, conn.id, |w| {
+        w.str(close_code);
+    });
+}

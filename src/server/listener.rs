@@ -1,0 +1,164 @@
+//! Listening sockets and their accept loops.
+use super::conn::{self, Conn};
+use super::stream::Stream;
+use super::{registry, ServerConfig};
+use crate::events::{kind, EventQueue};
+use socket2::{Domain, SockAddr, Socket, Type};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Where to listen.
+#[derive(Debug, Clone)]
+pub enum ListenTarget {
+    /// An IP literal (JS resolves names first) and port (0 = any).
+    Tcp { host: IpAddr, port: u16, ipv6_only: bool },
+    /// A unix-domain socket path.
+    Unix { path: String },
+}
+
+/// The address a listener is bound to.
+#[derive(Debug, Clone)]
+pub enum BoundAddr {
+    Tcp(SocketAddr),
+    Unix(String),
+}
+
+/// A running accept loop; dropping it does not stop it, `close()` does.
+pub struct Listener {
+    pub id: u32,
+    pub addr: BoundAddr,
+    stop: Arc<Notify>,
+}
+
+impl Listener {
+    /// Stops accepting; open connections go on.
+    pub fn close(&self) {
+        self.stop.notify_one();
+    }
+}
+
+fn bind_socket(target: &ListenTarget, backlog: i32) -> io::Result<(Socket, BoundAddr)> {
+    match target {
+        ListenTarget::Tcp { host, port, ipv6_only } => {
+            let addr = SocketAddr::new(*host, *port);
+            let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+            sock.set_reuse_address(true)?;
+            if addr.is_ipv6() {
+                sock.set_only_v6(*ipv6_only)?;
+            }
+            sock.bind(&addr.into())?;
+            sock.listen(backlog)?;
+            let local = sock.local_addr()?.as_socket().unwrap_or(addr);
+            Ok((sock, BoundAddr::Tcp(local)))
+        }
+        ListenTarget::Unix { path } => {
+            let sock = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+            sock.bind(&SockAddr::unix(path)?)?;
+            sock.listen(backlog)?;
+            Ok((sock, BoundAddr::Unix(path.clone())))
+        }
+    }
+}
+
+fn family(addr: &SocketAddr) -> u8 {
+    if addr.is_ipv4() { 4 } else { 6 }
+}
+
+/// Binds `target` now (so errors are reported synchronously) and starts the
+/// accept loop on the runtime behind `rt`.
+pub fn listen(
+    rt: &tokio::runtime::Handle,
+    target: ListenTarget,
+    backlog: i32,
+    queue: Arc<EventQueue>,
+    cfg: ServerConfig,
+) -> io::Result<Listener> {
+    let (sock, addr) = bind_socket(&target, backlog)?;
+    sock.set_nonblocking(true)?;
+    let id = registry::next_id();
+    let stop = Arc::new(Notify::new());
+    let _guard = rt.enter();
+    let cfg = Arc::new(cfg);
+    match &target {
+        ListenTarget::Tcp { .. } => {
+            let l = tokio::net::TcpListener::from_std(sock.into())?;
+            let stop2 = stop.clone();
+            rt.spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stop2.notified() => break,
+                        res = l.accept() => match res {
+                            Ok((s, peer)) => {
+                                let local = s.local_addr().unwrap_or(peer);
+                                s.set_nodelay(cfg.no_delay).ok();
+                                let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), &cfg));
+                                if cfg.keep_alive {
+                                    conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
+                                }
+                                accepted(&queue, &cfg, id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
+                            }
+                            Err(e) => accept_failed(&queue, id, &e).await,
+                        }
+                    }
+                }
+            });
+        }
+        ListenTarget::Unix { path } => {
+            let l = tokio::net::UnixListener::from_std(std::os::unix::net::UnixListener::from(std::os::fd::OwnedFd::from(sock)))?;
+            let stop2 = stop.clone();
+            let path = path.clone();
+            rt.spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stop2.notified() => break,
+                        res = l.accept() => match res {
+                            Ok((s, _)) => {
+                                let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), &cfg));
+                                accepted(&queue, &cfg, id, conn, "", 0, 0, &path, 0);
+                            }
+                            Err(e) => accept_failed(&queue, id, &e).await,
+                        }
+                    }
+                }
+                drop(l);
+                let _ = std::fs::remove_file(&path);
+            });
+        }
+    }
+    Ok(Listener { id, addr, stop })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn accepted(
+    queue: &Arc<EventQueue>,
+    cfg: &Arc<ServerConfig>,
+    server_id: u32,
+    conn: Arc<Conn>,
+    remote: &str,
+    remote_port: u16,
+    fam: u8,
+    local: &str,
+    local_port: u16,
+) {
+    registry::insert(conn.clone());
+    queue.push(kind::CONNECTION, conn.id, |w| {
+        w.u32(server_id).str(remote).u16(remote_port).u8(fam).str(local).u16(local_port);
+    });
+    tokio::spawn(conn::run(conn, queue.clone(), cfg.clone()));
+}
+
+async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
+    let code = match e.raw_os_error() {
+        Some(24) => "EMFILE",
+        Some(23) => "ENFILE",
+        _ => "",
+    };
+    if !code.is_empty() {
+        queue.push(kind::SERVER_ERROR, server_id, |w| {
+            w.str(code);
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+}
