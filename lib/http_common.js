@@ -1,0 +1,136 @@
+'use strict';
+
+/**
+ * Constants and small helpers shared by rshttp's outgoing and incoming
+ * message classes: Node 20's `METHODS` and `STATUS_CODES` tables, the
+ * `chunked` / `100-continue` header expressions, and the cached `Date`
+ * header value.
+ */
+
+const {
+  checkIsHttpToken,
+  checkInvalidHeaderChar,
+} = require('./validators');
+
+/**
+ * Request methods the parser knows, sorted, as `require('http').METHODS`
+ * in Node 20.
+ */
+const METHODS = [
+  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD',
+  'LINK', 'LOCK', 'M-SEARCH', 'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL',
+  'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST', 'PROPFIND', 'PROPPATCH',
+  'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE',
+  'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
+];
+
+/** Reason phrases by status code, as `require('http').STATUS_CODES`. */
+const STATUS_CODES = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  102: 'Processing',
+  103: 'Early Hints',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  207: 'Multi-Status',
+  208: 'Already Reported',
+  226: 'IM Used',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  305: 'Use Proxy',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  418: 'I\'m a Teapot',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Entity',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+  506: 'Variant Also Negotiates',
+  507: 'Insufficient Storage',
+  508: 'Loop Detected',
+  509: 'Bandwidth Limit Exceeded',
+  510: 'Not Extended',
+  511: 'Network Authentication Required',
+};
+
+/** Matches a `chunked` token in a Transfer-Encoding / TE value. */
+const chunkExpression = /(?:^|\W)chunked(?:$|\W)/i;
+
+/** Matches a `100-continue` token in an Expect value. */
+const continueExpression = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/** Matches a `close` token in a Connection value. */
+const connCloseExpression = /(?:^|\W)close(?:$|\W)/i;
+
+let utcCache;
+
+function resetUtcCache() {
+  utcCache = undefined;
+}
+
+/**
+ * The current time as an RFC 7231 date (`Date` header value), cached until
+ * the next whole second like Node does.
+ * @returns {string}
+ */
+function utcDate() {
+  if (!utcCache) {
+    const d = new Date();
+    utcCache = d.toUTCString();
+    const t = setTimeout(resetUtcCache, 1000 - d.getMilliseconds());
+    if (typeof t.unref === 'function') t.unref();
+  }
+  return utcCache;
+}
+
+module.exports = {
+  METHODS,
+  STATUS_CODES,
+  CRLF: '\r\n',
+  chunkExpression,
+  continueExpression,
+  connCloseExpression,
+  checkIsHttpToken,
+  checkInvalidHeaderChar,
+  _checkIsHttpToken: checkIsHttpToken,
+  _checkInvalidHeaderChar: checkInvalidHeaderChar,
+  utcDate,
+};
