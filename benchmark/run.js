@@ -127,9 +127,11 @@ async function loadRound(s, impl, ctx) {
     if (ctx.opts.warmup > 0) await loadgen.run({ ...lg, seconds: ctx.opts.warmup });
     checkAlive(server, 'during warm-up');
     const cpu0 = proc.cpuMicros(server.pid);
+    const busy0 = proc.systemBusyMicros();
     const t0 = process.hrtime.bigint();
     const r = await loadgen.run({ ...lg, seconds: ctx.opts.seconds });
     const wall = Number(process.hrtime.bigint() - t0) / 1e3;
+    const busy = proc.systemBusyMicros() - busy0;
     checkAlive(server, 'under load');
     const cpu = proc.cpuMicros(server.pid) - cpu0;
     const mem = proc.memory(server.pid);
@@ -140,6 +142,10 @@ async function loadRound(s, impl, ctx) {
     const e = r.errors;
     const errs = e.connect + e.read + e.write + e.timeout;
     if (errs) warnings.push(`${impl}: ${errs} socket errors ${JSON.stringify(e)}`);
+    // The load generator has one core; more than that beside the server is
+    // someone else's work on the machine, which disturbs req/s most.
+    const others = (busy - cpu) / wall - 1;
+    if (others > 0.15) ctx.busyRounds.push(`${s.name}/${impl}: ~${others.toFixed(1)} core`);
     return {
       values: {
         rps: r.requests / secs,
@@ -150,7 +156,7 @@ async function loadRound(s, impl, ctx) {
         p50: r.latency_us.p50,
         p99: r.latency_us.p99,
       },
-      raw: { ...r, server_cpu_us: cpu, wall_us: wall, threads: mem.threads },
+      raw: { ...r, server_cpu_us: cpu, wall_us: wall, system_busy_us: busy, threads: mem.threads },
       warnings,
     };
   } finally {
@@ -420,7 +426,7 @@ async function main() {
   if (opts.setup) setup.ensureBuilt();
   const gen = setup.loadGenerator(opts.loadgen);
   const canPin = opts.pin !== 'off' && proc.have('taskset') && os.cpus().length >= 2;
-  const ctx = { opts, gen, serverCpu: canPin ? 0 : null, loadCpu: canPin ? 1 : null, root: setup.root };
+  const ctx = { busyRounds: [], opts, gen, serverCpu: canPin ? 0 : null, loadCpu: canPin ? 1 : null, root: setup.root };
   const names = SCENARIOS.map((s) => s.name);
   for (const n of opts.only || []) if (!names.includes(n)) throw new Error(`unknown scenario ${n} (have ${names.join(', ')})`);
   const chosen = SCENARIOS.filter((s) => !opts.only || opts.only.includes(s.name));
@@ -431,11 +437,14 @@ async function main() {
     rshttpModule: process.env.BENCH_RSHTTP_MODULE ? `${process.env.BENCH_RSHTTP_MODULE} (BENCH_RSHTTP_MODULE: not rshttp!)` : 'index.js',
     options: { rounds: opts.rounds, seconds: opts.seconds, warmup: opts.warmup, quick: opts.quick, idleConns: opts.idleConns },
     machine: machine(ctx),
+    loadAverage: { start: os.loadavg()[0] },
     scenarios: [],
   };
   process.stderr.write(`bench: ${res.machine.cpu}, ${res.machine.cores} cores, node ${res.machine.node}; ${gen}; ${res.machine.pinning}\n`);
   for (const s of chosen) res.scenarios.push(await runScenario(s, ctx));
   res.elapsedSeconds = Math.round((Date.now() - t0) / 1000);
+  res.loadAverage.end = os.loadavg()[0];
+  res.busyRounds = ctx.busyRounds;
   proc.killAll();
 
   process.stdout.write('\n' + report.table(res) + '\n');

@@ -105,6 +105,14 @@ function cpuMicros(pid) {
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
 }
 
+// CPU time spent by the whole machine outside idle/iowait, in microseconds
+// (all cores added up): to see other load on the machine during a window.
+function systemBusyMicros() {
+  const f = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return ((user + nice + system + irq + softirq + (steal || 0)) * 1e6) / CLK_TCK;
+}
+
 // VmRSS / VmHWM etc. from /proc/<pid>/status, in bytes.
 function memory(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
@@ -132,4 +140,4 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, memory, comm, freePort, sleep };
+module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, systemBusyMicros, memory, comm, freePort, sleep };

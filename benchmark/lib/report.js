@@ -51,6 +51,11 @@ function table(res) {
     for (const w of s.warnings || []) out.push(`${pad('', 10)} note: ${w}`);
   }
   out.push('');
+  if (m.loadgen === 'autocannon') out.push('note: autocannon (fallback) measures latency in whole milliseconds.');
+  if (res.busyRounds && res.busyRounds.length) {
+    out.push(`note: other processes were busy during ${res.busyRounds.length} measured round(s) (${res.busyRounds.slice(0, 4).join(', ')}${res.busyRounds.length > 4 ? ', ...' : ''});`);
+    out.push('      load average ' + res.loadAverage.start.toFixed(1) + ' at start. req/s suffers most; CPU µs/req much less.');
+  }
   out.push('ratio = rshttp median / node:http median; "better" follows each metric\'s direction (req/s up, µs and bytes down).');
   return out.join('\n');
 }
@@ -75,7 +80,7 @@ function svg(res) {
   const p = [];
   p.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   p.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  p.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">rshttp / node:http (median of ${res.options.rounds} rounds)</text>`);
+  p.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">rshttp / node:http (median of ${res.options.rounds} round${res.options.rounds === 1 ? '' : 's'} each)</text>`);
   p.push(`<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">${esc(`${res.machine.cpu}, ${res.machine.cores} cores, node ${res.machine.node}, ${res.machine.loadgen}, ${res.date}`)}</text>`);
   for (let t = 0; t <= max + 1e-9; t += 0.5) {
     const tx = x(t);
@@ -84,13 +89,13 @@ function svg(res) {
   }
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    const good = r.better === 'higher' ? r.ratio >= 1 : r.ratio <= 1;
+    const v = verdict(r.ratio, r.better);
     p.push(`<text x="${left - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${esc(r.label)} (${r.better === 'higher' ? '↑' : '↓'})</text>`);
-    p.push(`<rect x="${left}" y="${y + 4}" width="${Math.max(1, x(r.ratio) - left)}" height="${rowH - 8}" fill="${good ? '#3a9d5d' : '#d0533f'}"/>`);
+    p.push(`<rect x="${left}" y="${y + 4}" width="${Math.max(1, x(r.ratio) - left)}" height="${rowH - 8}" fill="${v === 'better' ? '#3a9d5d' : v === 'worse' ? '#d0533f' : '#999'}"/>`);
     p.push(`<text x="${x(r.ratio) + 4}" y="${y + rowH / 2 + 4}">${r.ratio.toFixed(2)}</text>`);
   });
   if (!rows.length) p.push(`<text x="${W / 2}" y="${top + 16}" text-anchor="middle">no ratios: every scenario failed or was skipped</text>`);
-  p.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle" fill="#555">↑ higher is better, ↓ lower is better; green = rshttp better</text>`);
+  p.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle" fill="#555">↑ higher is better, ↓ lower is better; green = rshttp better, red = worse, grey = within 3 %</text>`);
   p.push('</svg>');
   return p.join('\n') + '\n';
 }
