@@ -440,8 +440,13 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             break "";
         }
         if ctl & CTL_UPGRADE_RAW != 0 && r.phase == Phase::AwaitUpgrade {
+            // The first DATA event after the switch is the upgrade head, even if empty.
             r.phase = Phase::Raw;
-            r.process();
+            let head = &r.buf[..];
+            queue.push(kind::DATA, conn.id, |w| {
+                w.bytes(head);
+            });
+            r.buf.clear();
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             if r.decoder.is_done() {

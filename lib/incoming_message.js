@@ -1,0 +1,216 @@
+'use strict';
+// `IncomingMessage`: a request as a Readable stream. Headers are kept as the
+// raw [name, value, ...] list the core delivered; `headers`, `headersDistinct`
+// and the trailer views are built from it only when first read.
+
+const { Readable, finished } = require('stream');
+
+const kHeaders = Symbol('kHeaders');
+const kHeadersDistinct = Symbol('kHeadersDistinct');
+const kHeadersCount = Symbol('kHeadersCount');
+const kTrailers = Symbol('kTrailers');
+const kTrailersDistinct = Symbol('kTrailersDistinct');
+const kTrailersCount = Symbol('kTrailersCount');
+
+/** Fields of which Node keeps only the first occurrence. */
+const SINGLE_VALUED = new Set([
+  'content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization',
+  'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location',
+  'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires',
+]);
+
+/** Resumes reading on the socket unless the server paused it. */
+function readStart(socket) {
+  if (socket && !socket._paused && socket.readable) {
+    if (typeof socket._readStart === 'function') socket._readStart();
+    else socket.resume();
+  }
+}
+
+/** Stops reading on the socket. */
+function readStop(socket) {
+  if (!socket) return;
+  if (typeof socket._readStop === 'function') socket._readStop();
+  else socket.pause();
+}
+
+/** An HTTP request (server side) or response (client side). */
+class IncomingMessage extends Readable {
+  constructor(socket) {
+    super(socket ? { highWaterMark: socket.readableHighWaterMark } : undefined);
+    this._readableState.readingMore = true;
+    this.socket = socket;
+    this.httpVersionMajor = null;
+    this.httpVersionMinor = null;
+    this.httpVersion = null;
+    this.complete = false;
+    this.rawHeaders = [];
+    this.rawTrailers = [];
+    this.joinDuplicateHeaders = false;
+    this.aborted = false;
+    this.upgrade = null;
+    this.url = '';
+    this.method = null;
+    this.statusCode = null;
+    this.statusMessage = null;
+    this.client = socket;
+    this._consuming = false;
+    this._dumped = false;
+    this[kHeaders] = null;
+    this[kHeadersDistinct] = null;
+    this[kHeadersCount] = 0;
+    this[kTrailers] = null;
+    this[kTrailersDistinct] = null;
+    this[kTrailersCount] = 0;
+  }
+
+  get connection() {
+    return this.socket;
+  }
+  set connection(val) {
+    this.socket = val;
+  }
+
+  get headers() {
+    if (!this[kHeaders]) {
+      this[kHeaders] = {};
+      const src = this.rawHeaders;
+      const dst = this[kHeaders];
+      for (let n = 0; n < this[kHeadersCount]; n += 2) this._addHeaderLine(src[n], src[n + 1], dst);
+    }
+    return this[kHeaders];
+  }
+  set headers(val) {
+    this[kHeaders] = val;
+  }
+
+  get headersDistinct() {
+    if (!this[kHeadersDistinct]) {
+      this[kHeadersDistinct] = {};
+      const src = this.rawHeaders;
+      const dst = this[kHeadersDistinct];
+      for (let n = 0; n < this[kHeadersCount]; n += 2) this._addHeaderLineDistinct(src[n], src[n + 1], dst);
+    }
+    return this[kHeadersDistinct];
+  }
+  set headersDistinct(val) {
+    this[kHeadersDistinct] = val;
+  }
+
+  get trailers() {
+    if (!this[kTrailers]) {
+      this[kTrailers] = {};
+      const src = this.rawTrailers;
+      const dst = this[kTrailers];
+      for (let n = 0; n < this[kTrailersCount]; n += 2) this._addHeaderLine(src[n], src[n + 1], dst);
+    }
+    return this[kTrailers];
+  }
+  set trailers(val) {
+    this[kTrailers] = val;
+  }
+
+  get trailersDistinct() {
+    if (!this[kTrailersDistinct]) {
+      this[kTrailersDistinct] = {};
+      const src = this.rawTrailers;
+      const dst = this[kTrailersDistinct];
+      for (let n = 0; n < this[kTrailersCount]; n += 2) this._addHeaderLineDistinct(src[n], src[n + 1], dst);
+    }
+    return this[kTrailersDistinct];
+  }
+  set trailersDistinct(val) {
+    this[kTrailersDistinct] = val;
+  }
+
+  setTimeout(msecs, callback) {
+    if (callback) this.on('timeout', callback);
+    this.socket.setTimeout(msecs);
+    return this;
+  }
+
+  _read(n) {
+    if (!this._consuming) {
+      this._readableState.readingMore = false;
+      this._consuming = true;
+    }
+    if (this.socket && this.socket.readable) readStart(this.socket);
+  }
+
+  _destroy(err, cb) {
+    if (!this.readableEnded || !this.complete) {
+      this.aborted = true;
+      this.emit('aborted');
+    }
+    if (this.socket && !this.socket.destroyed && this.aborted) {
+      this.socket.destroy(err);
+      const cleanup = finished(this.socket, (e) => {
+        if (e?.code === 'ERR_STREAM_PREMATURE_CLOSE') e = null;
+        cleanup();
+        process.nextTick(onError, this, e || err, cb);
+      });
+    } else {
+      process.nextTick(onError, this, err, cb);
+    }
+  }
+
+  /** Stores header (or, once complete, trailer) lines; views are built lazily. */
+  _addHeaderLines(headers, n) {
+    if (headers && headers.length) {
+      let dest;
+      if (this.complete) {
+        this.rawTrailers = headers;
+        this[kTrailersCount] = n;
+        dest = this[kTrailers];
+      } else {
+        this.rawHeaders = headers;
+        this[kHeadersCount] = n;
+        dest = this[kHeaders];
+      }
+      if (dest) {
+        for (let i = 0; i < n; i += 2) this._addHeaderLine(headers[i], headers[i + 1], dest);
+      }
+    }
+  }
+
+  /** Adds one field to a `headers`-style object with Node's duplicate rules. */
+  _addHeaderLine(field, value, dest) {
+    field = field.toLowerCase();
+    if (field === 'set-cookie') {
+      if (dest[field] !== undefined) dest[field].push(value);
+      else dest[field] = [value];
+    } else if (SINGLE_VALUED.has(field) && !this.joinDuplicateHeaders) {
+      if (dest[field] === undefined) dest[field] = value;
+    } else if (field === 'cookie') {
+      if (dest[field] !== undefined) dest[field] += '; ' + value;
+      else dest[field] = value;
+    } else if (dest[field] !== undefined) {
+      dest[field] += ', ' + value;
+    } else {
+      dest[field] = value;
+    }
+  }
+
+  /** Adds one field to a `headersDistinct`-style object. */
+  _addHeaderLineDistinct(field, value, dest) {
+    field = field.toLowerCase();
+    if (!dest[field]) dest[field] = [value];
+    else dest[field].push(value);
+  }
+
+  /** Discards the body so the connection can go on. */
+  _dump() {
+    if (!this._dumped) {
+      this._dumped = true;
+      this.removeAllListeners('data');
+      this.resume();
+    }
+  }
+}
+
+function onError(self, error, cb) {
+  if (self.listenerCount('error') === 0) cb();
+  else cb(error);
+}
+
+module.exports = { IncomingMessage, readStart, readStop };

@@ -1,0 +1,645 @@
+'use strict';
+// `Server`: Node's http.Server over the Rust core. The core accepts and
+// parses; this file holds Node's per-connection HTTP logic (response queue
+// for pipelining, keep-alive, Expect, upgrades, client errors, timeouts).
+
+const net = require('net');
+const dns = require('dns');
+const { binding, listeners } = require('./native');
+const nativeRefs = require('./native');
+const { ServerSocket } = require('./socket');
+const { IncomingMessage, readStart, readStop } = require('./incoming_message');
+const { ServerResponse } = require('./server_response');
+const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
+const { continueExpression, STATUS_CODES } = require('./http_common');
+const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
+const { validateInteger, validateBoolean, validateObject, validatePort } = require('./validators');
+
+const kIncomingMessage = Symbol('IncomingMessage');
+const kServerResponse = Symbol('ServerResponse');
+const kListener = Symbol('kListener');
+const kAddress = Symbol('kAddress');
+const kRefed = Symbol('kRefed');
+const kSockets = Symbol('kSockets');
+const kConn = Symbol('kConn');
+
+const badRequestResponse = Buffer.from(`HTTP/1.1 400 ${STATUS_CODES[400]}\r\nConnection: close\r\n\r\n`, 'ascii');
+const requestTimeoutResponse = Buffer.from(`HTTP/1.1 408 ${STATUS_CODES[408]}\r\nConnection: close\r\n\r\n`, 'ascii');
+const headerFieldsTooLargeResponse = Buffer.from(`HTTP/1.1 431 ${STATUS_CODES[431]}\r\nConnection: close\r\n\r\n`, 'ascii');
+const chunkExtensionsTooLargeResponse = Buffer.from(`HTTP/1.1 413 ${STATUS_CODES[413]}\r\nConnection: close\r\n\r\n`, 'ascii');
+
+/** Default cap on header lines handed to JS (Node's parser limit). */
+const MAX_HEADER_PAIRS = 2000;
+
+function noop() {}
+
+/** Whether the raw header list (first `n` entries) has a field named `name` (lower case). */
+function rawHas(raw, n, name) {
+  for (let i = 0; i < n; i += 2) {
+    const f = raw[i];
+    if (f.length === name.length && f.toLowerCase() === name) return true;
+  }
+  return false;
+}
+
+/** Validates and stores the HTTP options of `createServer`. */
+function storeHTTPOptions(options) {
+  this[kIncomingMessage] = options.IncomingMessage || IncomingMessage;
+  this[kServerResponse] = options.ServerResponse || ServerResponse;
+
+  const maxHeaderSize = options.maxHeaderSize;
+  if (maxHeaderSize !== undefined) validateInteger(maxHeaderSize, 'maxHeaderSize', 0);
+  this.maxHeaderSize = maxHeaderSize;
+
+  const insecureHTTPParser = options.insecureHTTPParser;
+  if (insecureHTTPParser !== undefined) validateBoolean(insecureHTTPParser, 'options.insecureHTTPParser');
+  this.insecureHTTPParser = insecureHTTPParser;
+
+  const requestTimeout = options.requestTimeout;
+  if (requestTimeout !== undefined) {
+    validateInteger(requestTimeout, 'requestTimeout', 0);
+    this.requestTimeout = requestTimeout;
+  } else {
+    this.requestTimeout = 300_000;
+  }
+
+  const headersTimeout = options.headersTimeout;
+  if (headersTimeout !== undefined) {
+    validateInteger(headersTimeout, 'headersTimeout', 0);
+    this.headersTimeout = headersTimeout;
+  } else {
+    this.headersTimeout = Math.min(60_000, this.requestTimeout);
+  }
+
+  if (this.requestTimeout > 0 && this.headersTimeout > 0 && this.headersTimeout > this.requestTimeout) {
+    throw new codes.ERR_OUT_OF_RANGE('headersTimeout', '<= requestTimeout', headersTimeout);
+  }
+
+  const keepAliveTimeout = options.keepAliveTimeout;
+  if (keepAliveTimeout !== undefined) {
+    validateInteger(keepAliveTimeout, 'keepAliveTimeout', 0);
+    this.keepAliveTimeout = keepAliveTimeout;
+  } else {
+    this.keepAliveTimeout = 5_000;
+  }
+
+  const connectionsCheckingInterval = options.connectionsCheckingInterval;
+  if (connectionsCheckingInterval !== undefined) {
+    validateInteger(connectionsCheckingInterval, 'connectionsCheckingInterval', 0);
+    this.connectionsCheckingInterval = connectionsCheckingInterval;
+  } else {
+    this.connectionsCheckingInterval = 30_000;
+  }
+
+  const requireHostHeader = options.requireHostHeader;
+  if (requireHostHeader !== undefined) {
+    validateBoolean(requireHostHeader, 'options.requireHostHeader');
+    this.requireHostHeader = requireHostHeader;
+  } else {
+    this.requireHostHeader = true;
+  }
+
+  const joinDuplicateHeaders = options.joinDuplicateHeaders;
+  if (joinDuplicateHeaders !== undefined) validateBoolean(joinDuplicateHeaders, 'options.joinDuplicateHeaders');
+  this.joinDuplicateHeaders = joinDuplicateHeaders;
+
+  const rejectNonStandardBodyWrites = options.rejectNonStandardBodyWrites;
+  if (rejectNonStandardBodyWrites !== undefined) {
+    validateBoolean(rejectNonStandardBodyWrites, 'options.rejectNonStandardBodyWrites');
+    this.rejectNonStandardBodyWrites = rejectNonStandardBodyWrites;
+  } else {
+    this.rejectNonStandardBodyWrites = false;
+  }
+}
+
+/** An HTTP server: `http.Server`. */
+function Server(options, requestListener) {
+  if (!(this instanceof Server)) return new Server(options, requestListener);
+  if (typeof options === 'function') {
+    requestListener = options;
+    options = {};
+  } else if (options == null) {
+    options = {};
+  } else {
+    validateObject(options, 'options');
+  }
+  storeHTTPOptions.call(this, options);
+  net.Server.call(this, {
+    allowHalfOpen: true,
+    noDelay: options.noDelay ?? true,
+    keepAlive: options.keepAlive,
+    keepAliveInitialDelay: options.keepAliveInitialDelay,
+    highWaterMark: options.highWaterMark,
+  });
+  this[kListener] = null;
+  this[kAddress] = null;
+  this[kRefed] = true;
+  this[kSockets] = new Set();
+  this._rshttpOptions = options;
+  if (requestListener) this.on('request', requestListener);
+  this.httpAllowHalfOpen = false;
+  this.on('connection', connectionListener);
+  this.timeout = 0;
+  this.maxHeadersCount = null;
+  this.maxRequestsPerSocket = 0;
+  this[kUniqueHeaders] = parseUniqueHeadersOption(options.uniqueHeaders);
+}
+Object.setPrototypeOf(Server.prototype, net.Server.prototype);
+Object.setPrototypeOf(Server, net.Server);
+
+Object.defineProperty(Server.prototype, 'listening', {
+  configurable: true,
+  enumerable: true,
+  get() {
+    return this[kListener] !== null;
+  },
+});
+
+/** Parses listen()'s many forms into an options object and a callback. */
+function normalizeListenArgs(args) {
+  let cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : null;
+  if (cb) args = args.slice(0, -1);
+  const first = args[0];
+  const opts = {};
+  if (first !== null && typeof first === 'object') {
+    Object.assign(opts, first);
+  } else if (typeof first === 'string' && first.length > 0 && !/^[0-9]+$/.test(first)) {
+    opts.path = first;
+    if (typeof args[1] === 'number') opts.backlog = args[1];
+  } else {
+    if (first !== undefined) opts.port = first;
+    if (typeof args[1] === 'string') {
+      opts.host = args[1];
+      if (typeof args[2] === 'number') opts.backlog = args[2];
+    } else if (typeof args[1] === 'number') {
+      opts.backlog = args[1];
+    }
+  }
+  return [opts, cb];
+}
+
+Server.prototype.listen = function listen(...args) {
+  const [opts, cb] = normalizeListenArgs(args);
+  if (cb) this.once('listening', cb);
+  if (this[kListener] !== null) throw new codes.ERR_SERVER_ALREADY_LISTEN();
+  if (opts.path !== undefined && opts.port === undefined) {
+    this._rshttpBind({ path: String(opts.path), backlog: opts.backlog });
+    return this;
+  }
+  if (opts.port !== undefined && opts.port !== null || !('path' in opts)) {
+    const port = opts.port === undefined || opts.port === null ? 0 : validatePort(opts.port, 'options.port');
+    const host = opts.host;
+    const ipv6Only = !!opts.ipv6Only;
+    if (host === undefined || host === null || host === '' || net.isIP(host)) {
+      this._rshttpBind({ host: host || undefined, port, backlog: opts.backlog, ipv6Only });
+    } else {
+      dns.lookup(host, (err, address) => {
+        if (err) {
+          this.emit('error', err);
+          return;
+        }
+        this._rshttpBind({ host: address, port, backlog: opts.backlog, ipv6Only });
+      });
+    }
+    return this;
+  }
+  throw new codes.ERR_INVALID_ARG_VALUE('options', opts, 'must have the property "port" or "path"');
+};
+
+Server.prototype._rshttpBind = function bind(target) {
+  const o = this._rshttpOptions;
+  const config = {
+    host: target.host,
+    port: target.port,
+    path: target.path,
+    ipv6Only: target.ipv6Only,
+    backlog: typeof target.backlog === 'number' ? target.backlog : undefined,
+    maxHeaderSize: this.maxHeaderSize || require('node:http').maxHeaderSize,
+    insecureHttpParser: !!this.insecureHTTPParser,
+    headersTimeout: this.headersTimeout,
+    requestTimeout: this.requestTimeout,
+    keepAliveTimeout: this.keepAliveTimeout,
+    noDelay: o.noDelay ?? true,
+    keepAlive: !!o.keepAlive,
+    keepAliveInitialDelay: o.keepAliveInitialDelay,
+  };
+  let result;
+  try {
+    try {
+      result = binding.listen(config);
+    } catch (e) {
+      if (target.host === undefined && /^EAFNOSUPPORT/.test(e.message)) {
+        result = binding.listen({ ...config, host: '0.0.0.0' });
+      } else {
+        throw e;
+      }
+    }
+  } catch (e) {
+    const [code, syscall, errno] = String(e.message).split(':');
+    const address = target.path ?? (target.host ?? '::');
+    const err = new UVExceptionWithHostPort(-Number(errno) || -5, syscall || 'listen', address, target.path ? undefined : target.port);
+    if (code && err.code !== code) err.code = code;
+    process.nextTick(() => this.emit('error', err));
+    return;
+  }
+  this[kListener] = result.id;
+  this[kAddress] = target.path !== undefined ?
+    target.path :
+    { address: result.address, family: result.family, port: result.port };
+  this._connectionKey = target.path !== undefined ? `-1:${target.path}:0` : `${result.family === 'IPv6' ? 6 : 4}:${result.address}:${result.port}`;
+  listeners.set(result.id, this);
+  if (this[kRefed]) nativeRefs.ref();
+  process.nextTick(() => {
+    if (this[kListener] === result.id) this.emit('listening');
+  });
+};
+
+Server.prototype.address = function address() {
+  return this[kAddress] && this[kListener] !== null ? this[kAddress] : null;
+};
+
+Server.prototype.close = function close(cb) {
+  this.closeIdleConnections();
+  if (typeof cb === 'function') {
+    if (this[kListener] === null) {
+      this.once('close', function onClose() {
+        cb(new codes.ERR_SERVER_NOT_RUNNING());
+      });
+    } else {
+      this.once('close', cb);
+    }
+  }
+  if (this[kListener] !== null) {
+    const id = this[kListener];
+    binding.serverClose(id);
+    listeners.delete(id);
+    this[kListener] = null;
+    if (this[kRefed]) nativeRefs.unref();
+  }
+  this._emitCloseIfDrained();
+  return this;
+};
+
+Server.prototype._emitCloseIfDrained = function _emitCloseIfDrained() {
+  if (this[kListener] !== null || this._connections) return;
+  process.nextTick(() => this.emit('close'));
+};
+
+Server.prototype.ref = function ref() {
+  if (!this[kRefed]) {
+    this[kRefed] = true;
+    if (this[kListener] !== null) nativeRefs.ref();
+  }
+  return this;
+};
+
+Server.prototype.unref = function unref() {
+  if (this[kRefed]) {
+    this[kRefed] = false;
+    if (this[kListener] !== null) nativeRefs.unref();
+  }
+  return this;
+};
+
+Server.prototype.getConnections = function getConnections(cb) {
+  const n = this._connections;
+  if (typeof cb === 'function') process.nextTick(cb, null, n);
+  return this;
+};
+
+Server.prototype.closeAllConnections = function closeAllConnections() {
+  for (const socket of [...this[kSockets]]) socket.destroy();
+};
+
+Server.prototype.closeIdleConnections = function closeIdleConnections() {
+  for (const socket of [...this[kSockets]]) {
+    const state = socket[kConn];
+    if (state && state.incoming.length === 0 && !state.parsing && !socket._httpMessage) socket.destroy();
+  }
+};
+
+Server.prototype.setTimeout = function setTimeout(msecs, callback) {
+  this.timeout = msecs;
+  if (callback) this.on('timeout', callback);
+  return this;
+};
+
+Server.prototype[require('events').captureRejectionSymbol] = function(err, event, ...args) {
+  if (event === 'request') {
+    const res = args[1];
+    if (!res.headersSent && !res.writableEnded) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      res.statusCode = 500;
+      res.end(STATUS_CODES[500]);
+    } else {
+      res.destroy();
+    }
+  } else {
+    net.Server.prototype[Symbol.for('nodejs.rejection')].call(this, err, event, ...args);
+  }
+};
+
+/** Called by lib/native.js for each accepted connection. */
+Server.prototype.onConnection = function onConnection(id, info) {
+  if (this.maxConnections && this._connections >= this.maxConnections) {
+    binding.connDestroy(id);
+    this.emit('drop', {
+      localAddress: info.localAddress, localPort: info.localPort, localFamily: info.family === 6 ? 'IPv6' : 'IPv4',
+      remoteAddress: info.remoteAddress, remotePort: info.remotePort, remoteFamily: info.family === 6 ? 'IPv6' : 'IPv4',
+    });
+    return;
+  }
+  const state = new HttpConnection(this);
+  const socket = new ServerSocket(id, info, state, { highWaterMark: this._rshttpOptions.highWaterMark });
+  state.socket = socket;
+  socket[kConn] = state;
+  this._connections++;
+  this[kSockets].add(socket);
+  socket.once('close', () => {
+    this._connections--;
+    this[kSockets].delete(socket);
+    if (this[kListener] === null) this._emitCloseIfDrained();
+  });
+  this.emit('connection', socket);
+};
+
+Server.prototype.onAcceptError = function onAcceptError(code) {
+  this.emit('error', Object.assign(new Error(`accept ${code}`), { code, syscall: 'accept' }));
+};
+
+function connectionListener(socket) {
+  const state = socket[kConn];
+  if (!state) {
+    // Only sockets accepted by rshttp's core can carry HTTP here.
+    socket.destroy();
+    return;
+  }
+  socket.server = this;
+  if (this.timeout && typeof socket.setTimeout === 'function') socket.setTimeout(this.timeout);
+  socket.on('timeout', socketOnTimeout);
+  socket.on('error', socketOnError);
+  socket.on('close', () => state.onSocketClose());
+  socket.on('drain', () => state.onSocketDrain());
+  socket._paused = false;
+}
+
+/** Node's per-connection HTTP state, driven by the core's events. */
+class HttpConnection {
+  constructor(server) {
+    this.server = server;
+    this.socket = null;
+    /** Requests whose responses are not finished, oldest first. */
+    this.incoming = [];
+    /** Responses waiting for the socket, oldest first. */
+    this.outgoing = [];
+    this.outgoingData = 0;
+    this.requestsCount = 0;
+    /** The request whose body is being received. */
+    this.current = null;
+    this.parsing = false;
+  }
+
+  onRequest(socket, method, url, minor, flags, raw) {
+    const server = this.server;
+    const req = new server[kIncomingMessage](socket);
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = minor;
+    req.httpVersion = minor === 1 ? '1.1' : '1.0';
+    req.joinDuplicateHeaders = !!server.joinDuplicateHeaders;
+    req.url = url;
+    req.method = method;
+    req.upgrade = (flags & 2) !== 0;
+    let n = raw.length;
+    const maxPairs = typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : MAX_HEADER_PAIRS;
+    if (maxPairs > 0 && n > maxPairs) {
+      n = maxPairs;
+      raw.length = n;
+    }
+    req._addHeaderLines(raw, n);
+    const hasBody = (flags & 4) !== 0;
+    this.current = req;
+    this.parsing = hasBody;
+    const keepAlive = (flags & 1) !== 0;
+
+    if (req.upgrade) {
+      req.upgrade = method === 'CONNECT' || server.listenerCount('upgrade') > 0;
+      if (req.upgrade) {
+        this.startUpgrade(socket, req);
+        return;
+      }
+      socket._continueHttp();
+    }
+    this.parserOnIncoming(socket, req, keepAlive, raw, n);
+    if (!hasBody) this.finishMessage(req, null);
+  }
+
+  startUpgrade(socket, req) {
+    const server = this.server;
+    const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
+    this.current = null;
+    socket.removeListener('timeout', socketOnTimeout);
+    socket.removeListener('error', socketOnError);
+    socket[kConn] = null;
+    if (server.listenerCount(eventName) === 0) {
+      socket.destroy();
+      return;
+    }
+    socket.onData = function onHead(head) {
+      delete this.onData;
+      req.complete = true;
+      req.push(null);
+      socket.readableFlowing = null;
+      server.emit(eventName, req, socket, head);
+    };
+    socket._switchToRaw();
+  }
+
+  parserOnIncoming(socket, req, keepAlive, raw, n) {
+    const server = this.server;
+    this.incoming.push(req);
+    if (!socket._paused) {
+      const ws = socket._writableState;
+      if (ws.needDrain || this.outgoingData >= socket.writableHighWaterMark) {
+        socket._paused = true;
+        socket._readStop();
+      }
+    }
+    const res = new server[kServerResponse](req, {
+      highWaterMark: socket.writableHighWaterMark,
+      rejectNonStandardBodyWrites: server.rejectNonStandardBodyWrites,
+    });
+    res._keepAliveTimeout = server.keepAliveTimeout;
+    res._maxRequestsPerSocket = server.maxRequestsPerSocket;
+    res._onPendingData = (delta) => {
+      this.outgoingData += delta;
+      this.onSocketDrain();
+    };
+    res.shouldKeepAlive = keepAlive;
+    res[kUniqueHeaders] = server[kUniqueHeaders];
+    if (socket._httpMessage) this.outgoing.push(res);
+    else res.assignSocket(socket);
+    res.on('finish', () => this.resOnFinish(req, res));
+
+    let handled = false;
+    if (req.httpVersionMinor === 1) {
+      if (server.requireHostHeader && !rawHas(raw, n, 'host')) {
+        res.writeHead(400, ['Connection', 'close']);
+        res.end();
+        return;
+      }
+      const limitSet = typeof server.maxRequestsPerSocket === 'number' && server.maxRequestsPerSocket > 0;
+      if (limitSet) {
+        this.requestsCount++;
+        res.maxRequestsOnConnectionReached = server.maxRequestsPerSocket <= this.requestsCount;
+      }
+      if (limitSet && server.maxRequestsPerSocket < this.requestsCount) {
+        handled = true;
+        server.emit('dropRequest', req, socket);
+        res.writeHead(503);
+        res.end();
+      } else if (rawHas(raw, n, 'expect')) {
+        handled = true;
+        if (continueExpression.test(req.headers.expect)) {
+          res._expect_continue = true;
+          if (server.listenerCount('checkContinue') > 0) {
+            server.emit('checkContinue', req, res);
+          } else {
+            res.writeContinue();
+            server.emit('request', req, res);
+          }
+        } else if (server.listenerCount('checkExpectation') > 0) {
+          server.emit('checkExpectation', req, res);
+        } else {
+          res.writeHead(417);
+          res.end();
+        }
+      }
+    }
+    if (!handled) server.emit('request', req, res);
+  }
+
+  finishMessage(req, rawTrailers) {
+    this.parsing = false;
+    if (req) {
+      req.complete = true;
+      if (rawTrailers && rawTrailers.length) req._addHeaderLines(rawTrailers, rawTrailers.length);
+      req.push(null);
+    }
+    readStart(this.socket);
+  }
+
+  onBody(socket, chunk) {
+    const req = this.current;
+    if (req && !req._dumped) {
+      if (!req.push(chunk)) readStop(socket);
+    }
+  }
+
+  onBodyEnd(socket, rawTrailers) {
+    this.finishMessage(this.current, rawTrailers);
+  }
+
+  onClientError(socket, code, reason, bytesParsed, rawPacket) {
+    let err;
+    if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
+    } else {
+      err = new Error(`Parse Error: ${reason}`);
+      err.code = code;
+      err.reason = reason;
+      err.bytesParsed = bytesParsed;
+      err.rawPacket = rawPacket;
+    }
+    socketOnError.call(socket, err);
+  }
+
+  onEnd(socket) {
+    if (!this.server.httpAllowHalfOpen) {
+      if (socket.writable) socket.end();
+    } else if (this.outgoing.length) {
+      this.outgoing[this.outgoing.length - 1]._last = true;
+    } else if (socket._httpMessage) {
+      socket._httpMessage._last = true;
+    } else if (socket.writable) {
+      socket.end();
+    }
+  }
+
+  onSocketDrain() {
+    const socket = this.socket;
+    const needPause = this.outgoingData > socket.writableHighWaterMark;
+    if (socket._paused && !needPause) {
+      socket._paused = false;
+      socket._readStart();
+    }
+    const msg = socket._httpMessage;
+    if (msg && !msg.finished && msg.writableNeedDrain && msg.writableLength === 0) {
+      const { kNeedDrain } = require('./outgoing_message');
+      msg[kNeedDrain] = false;
+      msg.emit('drain');
+    }
+  }
+
+  onSocketClose() {
+    while (this.incoming.length) this.incoming.shift().destroy(new ConnResetException('aborted'));
+    while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));
+  }
+
+  resOnFinish(req, res) {
+    const socket = this.socket;
+    this.incoming.shift();
+    if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
+    res.detachSocket(socket);
+    process.nextTick(emitCloseNT, res);
+    socket._responseDone();
+    if (res._last) {
+      socket.destroySoon();
+    } else if (this.outgoing.length !== 0) {
+      const m = this.outgoing.shift();
+      if (m) m.assignSocket(socket);
+    }
+  }
+}
+
+function emitCloseNT(res) {
+  if (!res._closed) {
+    res.destroyed = true;
+    res._closed = true;
+    res.emit('close');
+  }
+}
+
+function socketOnTimeout() {
+  const state = this[kConn];
+  const req = state && state.current;
+  const reqTimeout = req && !req.complete && req.emit('timeout', this);
+  const res = this._httpMessage;
+  const resTimeout = res && res.emit('timeout', this);
+  const serverTimeout = this.server.emit('timeout', this);
+  if (!reqTimeout && !resTimeout && !serverTimeout) this.destroy();
+}
+
+function socketOnError(e) {
+  this.removeListener('error', socketOnError);
+  if (this.listenerCount('error') === 0) this.on('error', noop);
+  if (!this.server.emit('clientError', e, this)) {
+    if (this.writable && (!this._httpMessage || !this._httpMessage._headerSent)) {
+      let response;
+      switch (e.code) {
+        case 'HPE_HEADER_OVERFLOW': response = headerFieldsTooLargeResponse; break;
+        case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': response = chunkExtensionsTooLargeResponse; break;
+        case 'ERR_HTTP_REQUEST_TIMEOUT': response = requestTimeoutResponse; break;
+        default: response = badRequestResponse; break;
+      }
+      this.write(response);
+    }
+    this.destroy(e);
+  }
+}
+
+/** `http.createServer([options][, requestListener])`. */
+function createServer(options, requestListener) {
+  return new Server(options, requestListener);
+}
+
+module.exports = { Server, createServer, storeHTTPOptions, kIncomingMessage, kServerResponse };

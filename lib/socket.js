@@ -1,0 +1,261 @@
+'use strict';
+// `ServerSocket`: the `req.socket`/`res.socket` of rshttp, a stream.Duplex
+// over one native connection. Writes go straight to the socket from the JS
+// thread; reads feed the HTTP layer, or, after an upgrade, the Duplex itself.
+
+const { Duplex } = require('stream');
+const util = require('util');
+const { binding, connections, ref, unref } = require('./native');
+
+const kId = Symbol('kId');
+const kPendingCb = Symbol('kPendingCb');
+const kRefed = Symbol('kRefed');
+const kRaw = Symbol('kRaw');
+const kTimeoutMs = Symbol('kTimeoutMs');
+const kHandler = Symbol('kHandler');
+
+/** A Node-style system error (`code`, `errno`, `syscall`) for a native code. */
+function systemError(code, syscall) {
+  const map = util.getSystemErrorMap();
+  for (const [errno, [name, message]] of map) {
+    if (name === code) {
+      const err = new Error(`${syscall} ${code}${syscall === 'read' ? '' : ''}`);
+      err.message = code === 'ECONNRESET' && syscall === 'read' ? 'read ECONNRESET' : `${syscall} ${code}: ${message}`;
+      err.errno = errno;
+      err.code = code;
+      err.syscall = syscall;
+      return err;
+    }
+  }
+  const err = new Error(`${syscall} ${code}`);
+  err.code = code;
+  err.syscall = syscall;
+  return err;
+}
+
+/** One accepted connection, as net.Socket looks to HTTP code. */
+class ServerSocket extends Duplex {
+  constructor(id, info, handler, options) {
+    super({ allowHalfOpen: true, highWaterMark: options?.highWaterMark, decodeStrings: false, emitClose: true });
+    this[kId] = id;
+    this[kPendingCb] = null;
+    this[kRefed] = true;
+    this[kRaw] = false;
+    this[kTimeoutMs] = 0;
+    this[kHandler] = handler;
+    this.remoteAddress = info.family ? info.remoteAddress : undefined;
+    this.remotePort = info.family ? info.remotePort : undefined;
+    this.remoteFamily = info.family === 4 ? 'IPv4' : info.family === 6 ? 'IPv6' : undefined;
+    this.localAddress = info.family ? info.localAddress : undefined;
+    this.localPort = info.family ? info.localPort : undefined;
+    this.localFamily = this.remoteFamily;
+    this.bytesRead = 0;
+    this._bytesWritten = 0;
+    this.server = null;
+    this.parser = null;
+    this._httpMessage = null;
+    this._paused = false;
+    this.connecting = false;
+    this.timeout = undefined;
+    connections.set(id, this);
+    ref();
+  }
+
+  /** The native connection id. */
+  get _rshttpId() {
+    return this[kId];
+  }
+
+  get bytesWritten() {
+    return this._bytesWritten;
+  }
+
+  get pending() {
+    return false;
+  }
+
+  get readyState() {
+    if (this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  address() {
+    if (this.localAddress === undefined) return {};
+    return { address: this.localAddress, family: this.localFamily, port: this.localPort };
+  }
+
+  _write(chunk, encoding, cb) {
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk, encoding);
+    this._bytesWritten += chunk.length;
+    this._afterWrite(binding.connWrite(this[kId], chunk), cb);
+  }
+
+  _writev(chunks, cb) {
+    const list = new Array(chunks.length);
+    for (let i = 0; i < chunks.length; i++) {
+      const { chunk, encoding } = chunks[i];
+      list[i] = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      this._bytesWritten += list[i].length;
+    }
+    this._afterWrite(binding.connWritev(this[kId], list), cb);
+  }
+
+  _afterWrite(queued, cb) {
+    if (queued === 0) return cb();
+    if (queued < 0) return cb(systemError('EPIPE', 'write'));
+    if (binding.connWantDrain(this[kId])) {
+      this[kPendingCb] = cb;
+    } else {
+      cb();
+    }
+  }
+
+  _final(cb) {
+    binding.connEnd(this[kId]);
+    cb();
+  }
+
+  _read() {
+    if (this[kRaw]) binding.connPause(this[kId], false);
+  }
+
+  _destroy(err, cb) {
+    binding.connDestroy(this[kId]);
+    const pending = this[kPendingCb];
+    if (pending) {
+      this[kPendingCb] = null;
+      pending(err);
+    }
+    cb(err);
+  }
+
+  /** Ends the writable side, then destroys once it has flushed. */
+  destroySoon() {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  setTimeout(ms, cb) {
+    if (typeof ms !== 'number') ms = Number(ms);
+    if (!Number.isFinite(ms) || ms < 0) {
+      const { codes } = require('./errors');
+      throw new codes.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', ms);
+    }
+    this.timeout = ms;
+    if (cb) {
+      if (ms === 0) this.removeListener('timeout', cb);
+      else this.once('timeout', cb);
+    }
+    if (!this.destroyed && (ms !== 0 || this[kTimeoutMs] !== 0)) {
+      this[kTimeoutMs] = ms;
+      binding.connSetTimeout(this[kId], ms);
+    }
+    return this;
+  }
+
+  setNoDelay(on = true) {
+    if (!this.destroyed) binding.connSetNoDelay(this[kId], !!on);
+    return this;
+  }
+
+  setKeepAlive(on = false, delay = 0) {
+    if (!this.destroyed) binding.connSetKeepAlive(this[kId], !!on, ~~(delay / 1) || 0);
+    return this;
+  }
+
+  ref() {
+    if (!this[kRefed] && !this.destroyed) {
+      this[kRefed] = true;
+      ref();
+    }
+    return this;
+  }
+
+  unref() {
+    if (this[kRefed] && !this.destroyed) {
+      this[kRefed] = false;
+      unref();
+    }
+    return this;
+  }
+
+  /** Stops reading from the connection (HTTP backpressure). */
+  _readStop() {
+    if (!this.destroyed) binding.connPause(this[kId], true);
+  }
+
+  /** Resumes reading from the connection. */
+  _readStart() {
+    if (!this.destroyed) binding.connPause(this[kId], false);
+  }
+
+  /** Switches to raw mode: bytes from now on are this Duplex's data. */
+  _switchToRaw() {
+    this[kRaw] = true;
+    binding.connUpgrade(this[kId], true);
+  }
+
+  /** After an upgrade request that is served as plain HTTP. */
+  _continueHttp() {
+    binding.connUpgrade(this[kId], false);
+  }
+
+  /** Marks a response finished, for the core's keep-alive timer. */
+  _responseDone() {
+    binding.connResponseDone(this[kId]);
+  }
+
+  // Native events, called by lib/native.js.
+  onRequest(method, url, minor, flags, raw) {
+    this[kHandler].onRequest(this, method, url, minor, flags, raw);
+  }
+  onBody(chunk) {
+    this.bytesRead += chunk.length;
+    this[kHandler].onBody(this, chunk);
+  }
+  onBodyEnd(rawTrailers) {
+    this[kHandler].onBodyEnd(this, rawTrailers);
+  }
+  onClientError(code, reason, bytesParsed, rawPacket) {
+    this[kHandler].onClientError(this, code, reason, bytesParsed, rawPacket);
+  }
+  onData(chunk) {
+    this.bytesRead += chunk.length;
+    if (!this.push(chunk)) binding.connPause(this[kId], true);
+  }
+  onDrain() {
+    const cb = this[kPendingCb];
+    if (cb) {
+      this[kPendingCb] = null;
+      cb();
+    }
+  }
+  onTimeout() {
+    this.emit('timeout');
+  }
+  onEnd() {
+    if (this[kRaw]) this.push(null);
+    else this[kHandler].onEnd(this);
+  }
+  onClose(code) {
+    if (this[kRefed]) {
+      this[kRefed] = false;
+      unref();
+    }
+    const pending = this[kPendingCb];
+    if (pending) {
+      this[kPendingCb] = null;
+      pending(code ? systemError(code, 'write') : null);
+    }
+    if (!this.destroyed) {
+      if (code) this.destroy(systemError(code, 'read'));
+      else this.destroy();
+    }
+  }
+}
+
+module.exports = { ServerSocket, systemError };
