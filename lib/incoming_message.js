@@ -182,9 +182,9 @@ class IncomingMessage extends Readable {
     } else if (SINGLE_VALUED.has(field) && !this.joinDuplicateHeaders) {
       if (dest[field] === undefined) dest[field] = value;
     } else if (field === 'cookie') {
-      if (dest[field] !== undefined) dest[field] += '; ' + value;
+      if (typeof dest[field] === 'string') dest[field] += '; ' + value;
       else dest[field] = value;
-    } else if (dest[field] !== undefined) {
+    } else if (typeof dest[field] === 'string') {
       dest[field] += ', ' + value;
     } else {
       dest[field] = value;

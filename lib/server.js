@@ -314,7 +314,7 @@ Server.prototype.closeAllConnections = function closeAllConnections() {
 Server.prototype.closeIdleConnections = function closeIdleConnections() {
   for (const socket of [...this[kSockets]]) {
     const state = socket[kConn];
-    if (state && state.incoming.length === 0 && !state.parsing && !socket._httpMessage) socket.destroy();
+    if (state && state.incomingQueue.length === 0 && !socket._httpMessage && !socket._inMessage()) socket.destroy();
   }
 };
 
@@ -375,6 +375,7 @@ function connectionListener(socket) {
     return;
   }
   socket.server = this;
+  socket.parser = state;
   if (this.timeout && typeof socket.setTimeout === 'function') socket.setTimeout(this.timeout);
   socket.on('timeout', socketOnTimeout);
   socket.on('error', socketOnError);
@@ -389,13 +390,13 @@ class HttpConnection {
     this.server = server;
     this.socket = null;
     /** Requests whose responses are not finished, oldest first. */
-    this.incoming = [];
+    this.incomingQueue = [];
     /** Responses waiting for the socket, oldest first. */
     this.outgoing = [];
     this.outgoingData = 0;
     this.requestsCount = 0;
-    /** The request whose body is being received. */
-    this.current = null;
+    /** The request last received (Node's `parser.incoming`). */
+    this.incoming = null;
     this.parsing = false;
   }
 
@@ -417,7 +418,7 @@ class HttpConnection {
     }
     req._addHeaderLines(raw, n);
     const hasBody = (flags & 4) !== 0;
-    this.current = req;
+    this.incoming = req;
     this.parsing = hasBody;
     const keepAlive = (flags & 1) !== 0;
 
@@ -436,7 +437,7 @@ class HttpConnection {
   startUpgrade(socket, req) {
     const server = this.server;
     const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
-    this.current = null;
+    this.incoming = null;
     socket.removeListener('timeout', socketOnTimeout);
     socket.removeListener('error', socketOnError);
     socket[kConn] = null;
@@ -456,7 +457,7 @@ class HttpConnection {
 
   parserOnIncoming(socket, req, keepAlive, raw, n) {
     const server = this.server;
-    this.incoming.push(req);
+    this.incomingQueue.push(req);
     if (!socket._paused) {
       const ws = socket._writableState;
       if (ws.needDrain || this.outgoingData >= socket.writableHighWaterMark) {
@@ -529,14 +530,14 @@ class HttpConnection {
   }
 
   onBody(socket, chunk) {
-    const req = this.current;
+    const req = this.incoming;
     if (req && !req._dumped) {
       if (!req.push(chunk)) readStop(socket);
     }
   }
 
   onBodyEnd(socket, rawTrailers) {
-    this.finishMessage(this.current, rawTrailers);
+    this.finishMessage(this.incoming, rawTrailers);
   }
 
   onClientError(socket, code, reason, bytesParsed, rawPacket) {
@@ -581,15 +582,25 @@ class HttpConnection {
   }
 
   onSocketClose() {
-    while (this.incoming.length) this.incoming.shift().destroy(new ConnResetException('aborted'));
+    this.socket.parser = null;
+    while (this.incomingQueue.length) this.incomingQueue.shift().destroy(new ConnResetException('aborted'));
     while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));
   }
 
   resOnFinish(req, res) {
     const socket = this.socket;
-    this.incoming.shift();
+    this.incomingQueue.shift();
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(socket);
+    if (this.incoming === req) {
+      if (req.readableEnded) {
+        this.incoming = null;
+      } else {
+        req.on('end', () => {
+          if (this.incoming === req) this.incoming = null;
+        });
+      }
+    }
     process.nextTick(emitCloseNT, res);
     socket._responseDone();
     if (res._last) {
@@ -611,7 +622,7 @@ function emitCloseNT(res) {
 
 function socketOnTimeout() {
   const state = this[kConn];
-  const req = state && state.current;
+  const req = state && state.incoming;
   const reqTimeout = req && !req.complete && req.emit('timeout', this);
   const res = this._httpMessage;
   const resTimeout = res && res.emit('timeout', this);

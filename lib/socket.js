@@ -3,7 +3,7 @@
 // over one native connection. Writes go straight to the socket from the JS
 // thread; reads feed the HTTP layer, or, after an upgrade, the Duplex itself.
 
-const { Duplex } = require('stream');
+const net = require('net');
 const util = require('util');
 const { binding, connections, ref, unref } = require('./native');
 
@@ -13,6 +13,8 @@ const kRefed = Symbol('kRefed');
 const kRaw = Symbol('kRaw');
 const kTimeoutMs = Symbol('kTimeoutMs');
 const kHandler = Symbol('kHandler');
+const kInfo = Symbol('kInfo');
+const kBytesRead = Symbol('kBytesRead');
 
 /** A Node-style system error (`code`, `errno`, `syscall`) for a native code. */
 function systemError(code, syscall) {
@@ -34,22 +36,17 @@ function systemError(code, syscall) {
 }
 
 /** One accepted connection, as net.Socket looks to HTTP code. */
-class ServerSocket extends Duplex {
+class ServerSocket extends net.Socket {
   constructor(id, info, handler, options) {
-    super({ allowHalfOpen: true, highWaterMark: options?.highWaterMark, decodeStrings: false, emitClose: true });
+    super({ allowHalfOpen: true, highWaterMark: options?.highWaterMark });
     this[kId] = id;
     this[kPendingCb] = null;
     this[kRefed] = true;
     this[kRaw] = false;
     this[kTimeoutMs] = 0;
     this[kHandler] = handler;
-    this.remoteAddress = info.family ? info.remoteAddress : undefined;
-    this.remotePort = info.family ? info.remotePort : undefined;
-    this.remoteFamily = info.family === 4 ? 'IPv4' : info.family === 6 ? 'IPv6' : undefined;
-    this.localAddress = info.family ? info.localAddress : undefined;
-    this.localPort = info.family ? info.localPort : undefined;
-    this.localFamily = this.remoteFamily;
-    this.bytesRead = 0;
+    this[kInfo] = info;
+    this[kBytesRead] = 0;
     this._bytesWritten = 0;
     this.server = null;
     this.parser = null;
@@ -66,8 +63,36 @@ class ServerSocket extends Duplex {
     return this[kId];
   }
 
+  get remoteAddress() {
+    return this[kInfo].family ? this[kInfo].remoteAddress : undefined;
+  }
+  get remotePort() {
+    return this[kInfo].family ? this[kInfo].remotePort : undefined;
+  }
+  get remoteFamily() {
+    const f = this[kInfo].family;
+    return f === 4 ? 'IPv4' : f === 6 ? 'IPv6' : undefined;
+  }
+  get localAddress() {
+    return this[kInfo].family ? this[kInfo].localAddress : undefined;
+  }
+  get localPort() {
+    return this[kInfo].family ? this[kInfo].localPort : undefined;
+  }
+  get localFamily() {
+    return this.remoteFamily;
+  }
+
   get bytesWritten() {
-    return this._bytesWritten;
+    return this._bytesWritten + this.writableLength;
+  }
+
+  get bytesRead() {
+    return this[kBytesRead];
+  }
+
+  get bufferSize() {
+    return this.writableLength;
   }
 
   get pending() {
@@ -83,7 +108,7 @@ class ServerSocket extends Duplex {
   }
 
   address() {
-    if (this.localAddress === undefined) return {};
+    if (this.localAddress === undefined) return this[kInfo].localAddress ? this[kInfo].localAddress : {};
     return { address: this.localAddress, family: this.localFamily, port: this.localPort };
   }
 
@@ -130,6 +155,7 @@ class ServerSocket extends Duplex {
       pending(err);
     }
     cb(err);
+    process.nextTick(() => this.emit('close', !!err));
   }
 
   /** Ends the writable side, then destroys once it has flushed. */
@@ -204,6 +230,11 @@ class ServerSocket extends Duplex {
     binding.connUpgrade(this[kId], false);
   }
 
+  /** Whether a request is partly received. */
+  _inMessage() {
+    return !this.destroyed && binding.connInMessage(this[kId]);
+  }
+
   /** Marks a response finished, for the core's keep-alive timer. */
   _responseDone() {
     binding.connResponseDone(this[kId]);
@@ -214,7 +245,7 @@ class ServerSocket extends Duplex {
     this[kHandler].onRequest(this, method, url, minor, flags, raw);
   }
   onBody(chunk) {
-    this.bytesRead += chunk.length;
+    this[kBytesRead] += chunk.length;
     this[kHandler].onBody(this, chunk);
   }
   onBodyEnd(rawTrailers) {
@@ -224,7 +255,7 @@ class ServerSocket extends Duplex {
     this[kHandler].onClientError(this, code, reason, bytesParsed, rawPacket);
   }
   onData(chunk) {
-    this.bytesRead += chunk.length;
+    this[kBytesRead] += chunk.length;
     if (!this.push(chunk)) binding.connPause(this[kId], true);
   }
   onDrain() {

@@ -205,3 +205,9 @@ pub fn conn_set_keep_alive(id: u32, on: bool, delay_ms: f64) {
         c.stream.set_keepalive(on, delay_ms.max(0.0) as u64);
     }
 }
+
+/// Whether a request is partly received on the connection.
+#[napi(js_name = "connInMessage")]
+pub fn conn_in_message(id: u32) -> bool {
+    registry::get(id).map(|c| c.in_message()).unwrap_or(false)
+}

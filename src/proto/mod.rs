@@ -6,4 +6,4 @@ pub mod request_head;
 
 pub use body::{BodyDecoder, BodyPiece};
 pub use error::ParseError;
-pub use request_head::{parse_request_head, BodyFraming, HeadLimits, RequestHead};
+pub use request_head::{method_error_offset, parse_request_head, BodyFraming, HeadLimits, RequestHead};

@@ -57,6 +57,9 @@ pub struct RequestHead {
     pub keep_alive: bool,
     /// `CONNECT`, or `Connection: upgrade` with an `Upgrade` header.
     pub upgrade: bool,
+    /// Transfer-Encoding whose final coding is not chunked: llhttp reports
+    /// the head first, then fails the message.
+    pub invalid_transfer_encoding: bool,
 }
 
 impl RequestHead {
@@ -122,11 +125,18 @@ pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<Reque
             if let httparse::Error::Token = e {
                 return Err(classify_token_error(buf));
             }
+            // A lone CR or LF is what llhttp names, where httparse only sees a bad byte.
+            let end = buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |p| p + 4);
+            let scan = if buf[..end].last() == Some(&b'\r') { &buf[..end - 1] } else { &buf[..end] };
+            check_line_endings(scan)?;
             return Err(map_httparse_error(e));
         }
     };
     if head_len > limits.max_header_size {
         return Err(ParseError::HeaderOverflow);
+    }
+    if !limits.lenient {
+        check_line_endings(&buf[..head_len])?;
     }
     let method_str = req.method.unwrap_or("");
     let method = METHODS
@@ -172,12 +182,13 @@ pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<Reque
             has_upgrade_header = true;
         }
     }
+    let mut invalid_transfer_encoding = false;
     let framing = if te_seen {
         if content_length.is_some() && !limits.lenient {
-            return Err(ParseError::UnexpectedContentLength);
+            return Err(ParseError::TransferEncodingWithContentLength);
         }
         if !te_chunked_last {
-            return Err(ParseError::InvalidTransferEncoding);
+            invalid_transfer_encoding = true;
         }
         BodyFraming::Chunked
     } else if let Some(n) = content_length {
@@ -196,7 +207,36 @@ pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<Reque
         framing,
         keep_alive,
         upgrade,
+        invalid_transfer_encoding,
     }))
+}
+
+/// llhttp accepts only CRLF line endings: a lone CR or LF in a head is an error.
+fn check_line_endings(head: &[u8]) -> Result<(), ParseError> {
+    let start = head.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(head.len());
+    let head = &head[start..];
+    for (i, &b) in head.iter().enumerate() {
+        if b == b'\r' && head.get(i + 1) != Some(&b'\n') {
+            return Err(ParseError::LfExpected);
+        }
+        if b == b'\n' && (i == 0 || head[i - 1] != b'\r') {
+            return Err(ParseError::CrExpected);
+        }
+    }
+    Ok(())
+}
+
+/// How many bytes llhttp would have accepted before rejecting a method:
+/// leading blank lines plus the longest prefix shared with a known method.
+pub fn method_error_offset(buf: &[u8]) -> usize {
+    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
+    let token = &buf[start..];
+    let best = METHODS
+        .iter()
+        .map(|m| m.as_bytes().iter().zip(token).take_while(|(a, b)| a == b).count())
+        .max()
+        .unwrap_or(0);
+    start + best
 }
 
 /// The method token at the start of a request still being received, if the
@@ -267,17 +307,15 @@ mod tests {
         assert_eq!(h.framing, BodyFraming::Chunked);
         assert_eq!(
             parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
-            Err(ParseError::UnexpectedContentLength)
+            Err(ParseError::TransferEncodingWithContentLength)
         );
         assert_eq!(
             parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"),
             Err(ParseError::DuplicateContentLength)
         );
         assert_eq!(parse("POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\n"), Err(ParseError::InvalidContentLength));
-        assert_eq!(
-            parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
-            Err(ParseError::InvalidTransferEncoding)
-        );
+        assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
+        assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunkedchunked\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
     }
 
     #[test]
@@ -292,6 +330,20 @@ mod tests {
         let limits = HeadLimits { max_header_size: 32, lenient: false };
         let long = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(40));
         assert_eq!(parse_request_head(long.as_bytes(), limits), Err(ParseError::HeaderOverflow));
+    }
+
+    #[test]
+    fn bare_cr_or_lf_rejected() {
+        assert_eq!(parse("GET / HTTP/1.1\r\nA: b\rC: d\r\n\r\n"), Err(ParseError::LfExpected));
+        assert_eq!(parse("GET / HTTP/1.1\r\nA: x\nC: 1\r\n\r\n"), Err(ParseError::CrExpected));
+        assert!(parse("\r\nGET / HTTP/1.1\r\n\r\n").unwrap().is_some());
+    }
+
+    #[test]
+    fn method_offsets() {
+        assert_eq!(method_error_offset(b"Oopsie"), 1);
+        assert_eq!(method_error_offset(b"\r\nGEX"), 4);
+        assert_eq!(method_error_offset(b"zzz"), 0);
     }
 
     #[test]

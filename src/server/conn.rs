@@ -7,7 +7,7 @@ use super::clock::{instant_at, now_ms};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
-use crate::proto::{parse_request_head, BodyDecoder, BodyPiece, ParseError};
+use crate::proto::{method_error_offset, parse_request_head, BodyDecoder, BodyPiece, ParseError};
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -46,6 +46,8 @@ pub struct Conn {
     /// Requests whose responses JS has finished.
     responses_done: AtomicU32,
     last_response_ms: AtomicU64,
+    /// A request has started arriving and is not complete yet.
+    in_message: AtomicBool,
 }
 
 /// Why writing to a connection failed.
@@ -68,6 +70,7 @@ impl Conn {
             last_write_ms: AtomicU64::new(0),
             responses_done: AtomicU32::new(0),
             last_response_ms: AtomicU64::new(0),
+            in_message: AtomicBool::new(false),
         }
     }
 
@@ -177,6 +180,11 @@ impl Conn {
         self.signal(CTL_CHANGED);
     }
 
+    /// Whether a request is partly received (`closeIdleConnections` spares it).
+    pub fn in_message(&self) -> bool {
+        self.in_message.load(Ordering::Acquire)
+    }
+
     /// Counts a response as finished, for the keep-alive timer.
     pub fn response_done(&self) {
         self.last_response_ms.store(now_ms(), Ordering::Relaxed);
@@ -266,11 +274,15 @@ impl Reader<'_> {
     }
 
     fn parse_error(&mut self, e: ParseError) {
+        if e == ParseError::InvalidMethod && self.phase == Phase::Head {
+            self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64;
+        }
         self.client_error(e.code(), e.reason());
     }
 
     fn message_done(&mut self) {
         self.message_start = None;
+        self.conn.in_message.store(false, Ordering::Release);
         self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
     }
 
@@ -284,6 +296,7 @@ impl Reader<'_> {
                     }
                     if self.message_start.is_none() {
                         self.message_start = Some(now_ms());
+                        self.conn.in_message.store(true, Ordering::Release);
                     }
                     let head = match parse_request_head(&self.buf, self.cfg.limits) {
                         Ok(None) => return,
@@ -301,6 +314,10 @@ impl Reader<'_> {
                     });
                     self.buf.advance(head.head_len);
                     self.bytes_parsed += head.head_len as u64;
+                    if head.invalid_transfer_encoding {
+                        self.phase = Phase::Body;
+                        return self.parse_error(ParseError::InvalidTransferEncoding);
+                    }
                     if head.upgrade {
                         self.phase = Phase::AwaitUpgrade;
                         return;
