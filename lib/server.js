@@ -215,7 +215,7 @@ Server.prototype._rshttpBind = function bind(target) {
     ipv6Only: target.ipv6Only,
     backlog: typeof target.backlog === 'number' ? target.backlog : undefined,
     maxHeaderSize: this.maxHeaderSize || require('node:http').maxHeaderSize,
-    insecureHttpParser: !!this.insecureHTTPParser,
+    insecureHttpParser: this.insecureHTTPParser ?? insecureByFlag,
     headersTimeout: this.headersTimeout,
     requestTimeout: this.requestTimeout,
     keepAliveTimeout: this.keepAliveTimeout,
@@ -381,8 +381,17 @@ function connectionListener(socket) {
   socket.on('error', socketOnError);
   socket.on('close', () => state.onSocketClose());
   socket.on('drain', () => state.onSocketDrain());
+  socket.setEncoding = socketSetEncoding;
   socket._paused = false;
 }
+
+function socketSetEncoding() {
+  throw new codes.ERR_HTTP_SOCKET_ENCODING();
+}
+
+/** Whether the process runs with `--insecure-http-parser`. */
+const insecureByFlag = process.execArgv.includes('--insecure-http-parser') ||
+  /(^|\s)--insecure-http-parser(\s|$)/.test(process.env.NODE_OPTIONS || '');
 
 /** Node's per-connection HTTP state, driven by the core's events. */
 class HttpConnection {
@@ -440,6 +449,7 @@ class HttpConnection {
     this.incoming = null;
     socket.removeListener('timeout', socketOnTimeout);
     socket.removeListener('error', socketOnError);
+    delete socket.setEncoding;
     socket[kConn] = null;
     if (server.listenerCount(eventName) === 0) {
       socket.destroy();

@@ -269,7 +269,10 @@ class ServerSocket extends net.Socket {
     this.emit('timeout');
   }
   onEnd() {
-    if (this[kRaw]) this.push(null);
+    if (this[kRaw]) {
+      this.push(null);
+      if (this.readableLength === 0) this.read(0);
+    }
     else this[kHandler].onEnd(this);
   }
   onClose(code) {

@@ -96,6 +96,21 @@ fn map_httparse_error(e: httparse::Error) -> ParseError {
 ///
 /// `Ok(None)` means more bytes are needed. Errors follow llhttp's choices.
 pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
+    match parse_strict(buf, limits) {
+        Err(ParseError::InvalidHeaderValue) if limits.lenient => {
+            // llhttp's lenient mode takes control bytes in values; parse a copy
+            // with them masked, at the same offsets, so ranges index `buf`.
+            let masked: Vec<u8> = buf
+                .iter()
+                .map(|&b| if b < 0x20 && b != b'\r' && b != b'\n' && b != b'\t' { b' ' } else { b })
+                .collect();
+            parse_strict(&masked, limits)
+        }
+        other => other,
+    }
+}
+
+fn parse_strict(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
     let mut small = [httparse::EMPTY_HEADER; 64];
     let mut big;
     let mut headers: &mut [httparse::Header] = &mut small;
@@ -330,6 +345,14 @@ mod tests {
         let limits = HeadLimits { max_header_size: 32, lenient: false };
         let long = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(40));
         assert_eq!(parse_request_head(long.as_bytes(), limits), Err(ParseError::HeaderOverflow));
+    }
+
+    #[test]
+    fn lenient_takes_control_bytes_in_values() {
+        let s = "GET / HTTP/1.1\r\nX: te\x08t\r\n\r\n";
+        assert_eq!(parse(s), Err(ParseError::InvalidHeaderValue));
+        let h = parse_request_head(s.as_bytes(), HeadLimits { lenient: true, ..HeadLimits::default() }).unwrap().unwrap();
+        assert_eq!(&s[h.headers[0].1.clone()], "te\x08t");
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Conn {
             last_write_ms: AtomicU64::new(0),
             responses_done: AtomicU32::new(0),
             last_response_ms: AtomicU64::new(0),
-            in_message: AtomicBool::new(false),
+            in_message: AtomicBool::new(true),
         }
     }
 
@@ -444,7 +444,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         phase: Phase::Head,
         decoder: BodyDecoder::new(crate::proto::BodyFraming::None),
         keep_alive: true,
-        message_start: None,
+        // As in Node, the first request's clock starts when the connection opens.
+        message_start: Some(now_ms()),
         bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
