@@ -5,7 +5,8 @@
 //! Layout of one event: `u8 kind`, `u32 id`, then the kind's fields. Numbers
 //! are little-endian; `str`/`bytes` are a `u32` length and the bytes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::sync::Notify;
 use std::sync::Mutex;
 
 /// Event kinds, mirrored in `lib/native.js`.
@@ -73,12 +74,22 @@ pub struct EventQueue {
     buf: Mutex<Vec<u8>>,
     scheduled: AtomicBool,
     waker: Waker,
+    /// Counts batches taken by JS, so producers can bound what waits untaken.
+    generation: AtomicU64,
+    /// Wakes producers that wait for JS to take what they pushed.
+    taken: Notify,
 }
 
 impl EventQueue {
     /// A queue that calls `waker` when events become pending.
     pub fn new(waker: Waker) -> Self {
-        EventQueue { buf: Mutex::new(Vec::with_capacity(64 * 1024)), scheduled: AtomicBool::new(false), waker }
+        EventQueue {
+            buf: Mutex::new(Vec::with_capacity(64 * 1024)),
+            scheduled: AtomicBool::new(false),
+            waker,
+            generation: AtomicU64::new(0),
+            taken: Notify::new(),
+        }
     }
 
     /// Appends one event of `kind` about `id`, its fields written by `fill`.
@@ -97,9 +108,24 @@ impl EventQueue {
     /// Takes every pending event; called on the JS thread by the wake-up.
     pub fn take(&self) -> Vec<u8> {
         self.scheduled.store(false, Ordering::Release);
-        let mut buf = self.buf.lock().unwrap();
-        let cap = buf.capacity().clamp(4096, 1 << 20);
-        std::mem::replace(&mut *buf, Vec::with_capacity(cap))
+        let batch = {
+            let mut buf = self.buf.lock().unwrap();
+            let cap = buf.capacity().clamp(4096, 1 << 20);
+            std::mem::replace(&mut *buf, Vec::with_capacity(cap))
+        };
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.taken.notify_waiters();
+        batch
+    }
+
+    /// How many batches JS has taken so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Resolves after the next batch is taken (create it before checking).
+    pub fn taken(&self) -> tokio::sync::futures::Notified<'_> {
+        self.taken.notified()
     }
 }
 

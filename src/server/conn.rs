@@ -20,6 +20,10 @@ const CTL_UPGRADE_RAW: u8 = 2;
 const CTL_UPGRADE_HTTP: u8 = 4;
 const CTL_CHANGED: u8 = 8;
 
+/// Body or raw bytes a connection may have waiting in the event queue before
+/// JS takes them; past this it stops reading, so a paused request holds.
+const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
+
 /// Bytes the JS side wrote that the kernel did not take yet.
 #[derive(Default)]
 struct WriteQueue {
@@ -254,6 +258,9 @@ struct Reader<'a> {
     bytes_parsed: u64,
     requests: u32,
     last_read_ms: u64,
+    /// Body bytes pushed since batch `untaken_gen` was taken.
+    untaken_bytes: usize,
+    untaken_gen: u64,
 }
 
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
@@ -264,6 +271,21 @@ fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usiz
 }
 
 impl Reader<'_> {
+    /// Counts body bytes handed to the queue that JS has not taken yet.
+    fn count_untaken(&mut self, n: usize) {
+        let gen = self.queue.generation();
+        if gen != self.untaken_gen {
+            self.untaken_gen = gen;
+            self.untaken_bytes = 0;
+        }
+        self.untaken_bytes += n;
+    }
+
+    /// Whether too many body bytes wait for JS to take them.
+    fn queue_full(&self) -> bool {
+        self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
+    }
+
     fn client_error(&mut self, code: &str, reason: &str) {
         let raw = &self.buf[..];
         let parsed = self.bytes_parsed as u32;
@@ -336,6 +358,7 @@ impl Reader<'_> {
                             self.queue.push(kind::BODY, self.conn.id, |w| {
                                 w.bytes(chunk);
                             });
+                            self.count_untaken(chunk.len());
                             self.buf.advance(n);
                             self.bytes_parsed += n as u64;
                         }
@@ -360,6 +383,7 @@ impl Reader<'_> {
                         self.queue.push(kind::DATA, self.conn.id, |w| {
                             w.bytes(data);
                         });
+                        self.count_untaken(data.len());
                         self.buf.clear();
                     }
                     return;
@@ -449,6 +473,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
+        untaken_bytes: 0,
+        untaken_gen: 0,
     };
     let mut eof = false;
     let mut idle_fired_at = 0u64;
@@ -486,12 +512,18 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             conn.stream.shutdown_write();
             break "";
         }
-        let want_read = !eof && r.wants_read();
+        // Created before the check: a Notified sees notify_waiters calls made
+        // after its creation even before it is first polled.
+        let taken = queue.taken();
+        tokio::pin!(taken);
+        let blocked = r.queue_full();
+        let want_read = !eof && !blocked && r.wants_read();
         let deadline = r.deadline(idle_fired_at);
         let sleep_until = deadline.map(|(at, _)| instant_at(at));
         tokio::select! {
             biased;
             _ = conn.notify.notified() => {}
+            _ = &mut taken, if blocked => {}
             res = conn.stream.writable(), if want_write => {
                 if let Err(e) = res { break error_code(&e); }
                 if let Err(e) = conn.flush() { break error_code(&e); }
