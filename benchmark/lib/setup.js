@@ -20,7 +20,13 @@ function ensureBuilt() {
   const nm = fs.existsSync(path.join(root, 'node_modules'));
   if (nm && addonPresent()) return;
   process.stderr.write(`bench: ${nm ? 'built addon' : 'node_modules'} missing, running npm ci (builds the addon)\n`);
-  if (!run('npm', ['ci'])) throw new Error('npm ci failed');
+  if (!run('npm', ['ci'])) {
+    // npm 11 can reject a lock file that lacks optional packages the registry
+    // does not have (npm/cli#9846); install from package.json without
+    // touching package.json or the lock file then.
+    process.stderr.write('bench: npm ci failed; trying npm install --no-save\n');
+    if (!run('npm', ['install', '--no-save'])) throw new Error('npm ci and npm install both failed');
+  }
   if (!addonPresent()) process.stderr.write('bench: warning: still no rshttp.*.node in the repo root after npm ci\n');
 }
 
