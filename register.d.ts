@@ -1,0 +1,2 @@
+// `rshttp/register` has no exports: requiring it redirects `http` to rshttp.
+export {};
