@@ -34,7 +34,7 @@ function table(res) {
   out.push('-'.repeat(head.join(' ').length + 6));
   for (const s of res.scenarios) {
     if (s.status === 'skipped') {
-      out.push(`${pad(s.name, 10)} skipped: ${s.message}`);
+      out.push(`${pad(s.name, 10)} skipped: ${String(s.message).replace(new RegExp(`^${s.name}: `), '')}`);
       continue;
     }
     let first = true;
