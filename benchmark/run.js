@@ -2,7 +2,7 @@
 'use strict';
 // npm run bench [-- --only=hello,latency] [--quick] [--rounds=N] [--seconds=N]
 //               [--warmup=N] [--pin=on|off] [--loadgen=wrk|autocannon]
-//               [--idle-conns=N]
+//               [--idle-conns=N] [--no-setup]
 // Runs each scenario's server program under node:http and under rshttp in
 // alternating rounds and prints medians and rshttp/node ratios.
 // BENCH_RSHTTP_MODULE=http substitutes node:http for rshttp (harness check).
@@ -49,7 +49,7 @@ function parseArgs(argv) {
 }
 
 function fs_help() {
-  return require('fs').readFileSync(__filename, 'utf8').split('\n').slice(2, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
+  return require('fs').readFileSync(__filename, 'utf8').split('\n').slice(2).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------- helpers
