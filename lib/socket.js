@@ -273,7 +273,11 @@ class ServerSocket extends net.Socket {
       this.push(null);
       if (this.readableLength === 0) this.read(0);
     }
-    else this[kHandler].onEnd(this);
+    else {
+      // Node sees EOF in a later read callback than the data before it, so
+      // what that data scheduled (a request's 'end') runs first.
+      setImmediate(() => this[kHandler].onEnd(this));
+    }
   }
   onClose(code) {
     if (this[kRefed]) {

@@ -187,8 +187,13 @@ fn parse_strict(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, P
             content_length = Some(std::str::from_utf8(v).unwrap().parse().map_err(|_| ParseError::InvalidContentLength)?);
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             te_seen = true;
-            let last = value.rsplit(|&b| b == b',').next().unwrap_or(b"").trim_ascii();
-            te_chunked_last = last.eq_ignore_ascii_case(b"chunked");
+            for token in value.split(|&b| b == b',') {
+                // llhttp fails at once on any coding after `chunked`.
+                if te_chunked_last && !limits.lenient {
+                    return Err(ParseError::InvalidTransferEncoding);
+                }
+                te_chunked_last = token.trim_ascii().eq_ignore_ascii_case(b"chunked");
+            }
         } else if name.eq_ignore_ascii_case(b"connection") {
             conn_close |= has_token(value, "close");
             conn_keep_alive |= has_token(value, "keep-alive");
@@ -331,6 +336,11 @@ mod tests {
         assert_eq!(parse("POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\n"), Err(ParseError::InvalidContentLength));
         assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
         assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunkedchunked\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked-false\r\n\r\n"),
+            Err(ParseError::InvalidTransferEncoding)
+        );
+        assert_eq!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), Err(ParseError::InvalidTransferEncoding));
     }
 
     #[test]

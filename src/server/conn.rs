@@ -240,7 +240,7 @@ enum Phase {
     Raw,
     /// After a non-persistent request: further bytes are ignored.
     Discard,
-    /// After a parse error: nothing more is read.
+    /// After a parse error: further bytes are dropped.
     Errored,
 }
 
@@ -388,17 +388,19 @@ impl Reader<'_> {
                     }
                     return;
                 }
-                Phase::Discard => {
+                Phase::Discard | Phase::Errored => {
                     self.buf.clear();
                     return;
                 }
-                Phase::AwaitUpgrade | Phase::Errored => return,
+                Phase::AwaitUpgrade => return,
             }
         }
     }
 
     fn wants_read(&self) -> bool {
-        !matches!(self.phase, Phase::AwaitUpgrade | Phase::Errored) && !self.conn.read_paused.load(Ordering::Acquire)
+        // After a parse error bytes are still read (and dropped) so that the
+        // peer's close is seen, as Node's socket keeps reading.
+        self.phase != Phase::AwaitUpgrade && !self.conn.read_paused.load(Ordering::Acquire)
     }
 
     /// The next moment a timer is due, and what it is.
