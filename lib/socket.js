@@ -15,6 +15,7 @@ const kTimeoutMs = Symbol('kTimeoutMs');
 const kHandler = Symbol('kHandler');
 const kInfo = Symbol('kInfo');
 const kBytesRead = Symbol('kBytesRead');
+const kReadStopped = Symbol('kReadStopped');
 
 /** A Node-style system error (`code`, `errno`, `syscall`) for a native code. */
 function systemError(code, syscall) {
@@ -47,6 +48,7 @@ class ServerSocket extends net.Socket {
     this[kHandler] = handler;
     this[kInfo] = info;
     this[kBytesRead] = 0;
+    this[kReadStopped] = false;
     this._bytesWritten = 0;
     this.server = null;
     this.parser = null;
@@ -144,7 +146,7 @@ class ServerSocket extends net.Socket {
   }
 
   _read() {
-    if (this[kRaw]) binding.connPause(this[kId], false);
+    if (this[kRaw]) this._readStart();
   }
 
   _destroy(err, cb) {
@@ -211,12 +213,18 @@ class ServerSocket extends net.Socket {
 
   /** Stops reading from the connection (HTTP backpressure). */
   _readStop() {
-    if (!this.destroyed) binding.connPause(this[kId], true);
+    if (!this[kReadStopped] && !this.destroyed) {
+      this[kReadStopped] = true;
+      binding.connPause(this[kId], true);
+    }
   }
 
   /** Resumes reading from the connection. */
   _readStart() {
-    if (!this.destroyed) binding.connPause(this[kId], false);
+    if (this[kReadStopped] && !this.destroyed) {
+      this[kReadStopped] = false;
+      binding.connPause(this[kId], false);
+    }
   }
 
   /** Switches to raw mode: bytes from now on are this Duplex's data. */
@@ -256,7 +264,7 @@ class ServerSocket extends net.Socket {
   }
   onData(chunk) {
     this[kBytesRead] += chunk.length;
-    if (!this.push(chunk)) binding.connPause(this[kId], true);
+    if (!this.push(chunk)) this._readStop();
   }
   onDrain() {
     const cb = this[kPendingCb];

@@ -32,11 +32,15 @@ pub fn queue() -> Result<Arc<EventQueue>> {
 pub fn init_sink(callback: Function<Buffer, ()>) -> Result<()> {
     let slot: Arc<OnceLock<Arc<Tsfn>>> = Arc::new(OnceLock::new());
     let waker_slot = slot.clone();
-    let queue = Arc::new(EventQueue::new(Box::new(move || {
-        if let Some(t) = waker_slot.get() {
-            t.call((), ThreadsafeFunctionCallMode::NonBlocking);
-        }
-    })));
+    let immediate = std::env::var_os("RSHTTP_WAKE_IMMEDIATE").is_some();
+    let queue = EventQueue::new(
+        Box::new(move || {
+            if let Some(t) = waker_slot.get() {
+                t.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        }),
+        immediate,
+    );
     let drain = queue.clone();
     let tsfn: Arc<Tsfn> = Arc::new(callback
         .build_threadsafe_function::<()>()

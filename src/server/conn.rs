@@ -480,6 +480,11 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     };
     let mut eof = false;
     let mut idle_fired_at = 0u64;
+    // One timer per connection, moved only when a deadline comes earlier than
+    // the one armed; a later deadline is found when the armed one fires.
+    let sleep = tokio::time::sleep_until(instant_at(0).into());
+    tokio::pin!(sleep);
+    let mut armed: Option<u64> = None;
     let close_code: &str = loop {
         let ctl = conn.control.swap(0, Ordering::AcqRel);
         if ctl & CTL_DESTROY != 0 {
@@ -520,8 +525,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         tokio::pin!(taken);
         let blocked = r.queue_full();
         let want_read = !eof && !blocked && r.wants_read();
-        let deadline = r.deadline(idle_fired_at);
-        let sleep_until = deadline.map(|(at, _)| instant_at(at));
+        if let Some((at, _)) = r.deadline(idle_fired_at) {
+            if armed.map_or(true, |a| at < a) {
+                sleep.as_mut().reset(instant_at(at).into());
+                armed = Some(at);
+            }
+        }
         tokio::select! {
             biased;
             _ = conn.notify.notified() => {}
@@ -535,7 +544,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 if r.buf.capacity() - r.buf.len() < 4096 {
                     r.buf.reserve(16 * 1024);
                 }
-                match conn.stream.try_read_buf(&mut r.buf) {
+                match conn.stream.read_once(&mut r.buf) {
                     Ok(0) => {
                         eof = true;
                         queue.push(kind::END, conn.id, |_| {});
@@ -549,9 +558,9 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Err(e) => break error_code(&e),
                 }
             }
-            _ = tokio::time::sleep_until(sleep_until.unwrap_or_else(|| instant_at(0)).into()), if sleep_until.is_some() => {
-                let (at, timer) = deadline.unwrap();
-                if now_ms() >= at {
+            _ = &mut sleep, if armed.is_some() => {
+                armed = None;
+                if let Some((_, timer)) = r.deadline(idle_fired_at).filter(|(at, _)| now_ms() >= *at) {
                     match timer {
                         Timer::Request => {
                             r.client_error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout");

@@ -2,6 +2,8 @@
 //! connection task (reads, queued writes) and the JS thread (direct writes).
 use bytes::BytesMut;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
+use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
 
 /// A TCP or unix-domain stream.
@@ -23,12 +25,35 @@ impl Stream {
             Stream::Unix(s) => s.writable().await,
         }
     }
-    pub fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.try_read_buf(buf),
-            Stream::Unix(s) => s.try_read_buf(buf),
+    /// Reads once into `buf`'s spare capacity. A read shorter than that space
+    /// means the socket is drained: it clears read readiness, saving the
+    /// second syscall that would only return EAGAIN. 0 means end of stream.
+    pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        let mut got = 0usize;
+        let read = |got: &mut usize, buf: &mut BytesMut| -> io::Result<()> {
+            let spare = buf.capacity() - buf.len();
+            let dst: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
+            let n = self.sock().recv(dst)?;
+            // SAFETY: recv initialised the first n bytes of the spare capacity.
+            unsafe { buf.set_len(buf.len() + n) };
+            *got = n;
+            if n > 0 && n < spare {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(())
+            }
+        };
+        let res = match self {
+            Stream::Tcp(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
+            Stream::Unix(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
+        };
+        match res {
+            Ok(()) => Ok(got),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
+            Err(e) => Err(e),
         }
     }
+
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_write_vectored(bufs),
