@@ -283,8 +283,8 @@ class ServerSocket extends net.Socket {
     }
     else {
       // Node sees EOF in a later read callback than the data before it, so
-      // what that data scheduled (a request's 'end') runs first.
-      setImmediate(() => this[kHandler].onEnd(this));
+      // what that data scheduled with nextTick (a request's 'end') runs first.
+      queueMicrotask(() => this[kHandler].onEnd(this));
     }
   }
   onClose(code) {
