@@ -72,12 +72,7 @@ class IncomingMessage extends Readable {
   }
 
   get headers() {
-    if (!this[kHeaders]) {
-      this[kHeaders] = {};
-      const src = this.rawHeaders;
-      const dst = this[kHeaders];
-      for (let n = 0; n < this[kHeadersCount]; n += 2) this._addHeaderLine(src[n], src[n + 1], dst);
-    }
+    if (!this[kHeaders]) this[kHeaders] = this._buildView(this.rawHeaders, this[kHeadersCount], this._addHeaderLine);
     return this[kHeaders];
   }
   set headers(val) {
@@ -86,10 +81,7 @@ class IncomingMessage extends Readable {
 
   get headersDistinct() {
     if (!this[kHeadersDistinct]) {
-      this[kHeadersDistinct] = {};
-      const src = this.rawHeaders;
-      const dst = this[kHeadersDistinct];
-      for (let n = 0; n < this[kHeadersCount]; n += 2) this._addHeaderLineDistinct(src[n], src[n + 1], dst);
+      this[kHeadersDistinct] = this._buildView(this.rawHeaders, this[kHeadersCount], this._addHeaderLineDistinct);
     }
     return this[kHeadersDistinct];
   }
@@ -98,12 +90,7 @@ class IncomingMessage extends Readable {
   }
 
   get trailers() {
-    if (!this[kTrailers]) {
-      this[kTrailers] = {};
-      const src = this.rawTrailers;
-      const dst = this[kTrailers];
-      for (let n = 0; n < this[kTrailersCount]; n += 2) this._addHeaderLine(src[n], src[n + 1], dst);
-    }
+    if (!this[kTrailers]) this[kTrailers] = this._buildView(this.rawTrailers, this[kTrailersCount], this._addHeaderLine);
     return this[kTrailers];
   }
   set trailers(val) {
@@ -112,15 +99,19 @@ class IncomingMessage extends Readable {
 
   get trailersDistinct() {
     if (!this[kTrailersDistinct]) {
-      this[kTrailersDistinct] = {};
-      const src = this.rawTrailers;
-      const dst = this[kTrailersDistinct];
-      for (let n = 0; n < this[kTrailersCount]; n += 2) this._addHeaderLineDistinct(src[n], src[n + 1], dst);
+      this[kTrailersDistinct] = this._buildView(this.rawTrailers, this[kTrailersCount], this._addHeaderLineDistinct);
     }
     return this[kTrailersDistinct];
   }
   set trailersDistinct(val) {
     this[kTrailersDistinct] = val;
+  }
+
+  /** Builds a `headers`-style object from the first `count` raw entries with `add`. */
+  _buildView(raw, count, add) {
+    const dest = {};
+    for (let n = 0; n < count; n += 2) add.call(this, raw[n], raw[n + 1], dest);
+    return dest;
   }
 
   setTimeout(msecs, callback) {

@@ -9,7 +9,7 @@ const { binding, listeners } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
-const { ServerResponse } = require('./server_response');
+const { ServerResponse, emitCloseNT } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, STATUS_CODES } = require('./http_common');
 const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
@@ -619,14 +619,6 @@ class HttpConnection {
       const m = this.outgoing.shift();
       if (m) m.assignSocket(socket);
     }
-  }
-}
-
-function emitCloseNT(res) {
-  if (!res._closed) {
-    res.destroyed = true;
-    res._closed = true;
-    res.emit('close');
   }
 }
 

@@ -301,13 +301,15 @@ async function main() {
   });
 
   // Re-run failures alone, to tell a real failure from load-induced flakiness:
-  // those of listed files, or all of them when there are few.
+  // those of listed files, or all of them when there are few (not under CI,
+  // where only the ratchet's verdict matters and known failures would cost
+  // their full time limit again).
   const known = readPassing();
   const key = (name) => `${o.side} ${name}`;
   const flaky = [];
   for (let attempt = 1; attempt <= o.retries; attempt++) {
     let failed = selected.filter((t) => !results.get(t.name).ok);
-    if (failed.length > RETRY_ALL_UP_TO) failed = failed.filter((t) => !o.baseline && known.has(key(t.name)));
+    if (process.env.CI === 'true' || failed.length > RETRY_ALL_UP_TO) failed = failed.filter((t) => !o.baseline && known.has(key(t.name)));
     if (!failed.length) break;
     process.stdout.write(`node-compat: re-running ${failed.length} failure(s) one at a time (retry ${attempt})\n`);
     const again = await runAll(failed, o, suite, 1, (r) => {

@@ -106,6 +106,13 @@ pub fn server_close(id: u32) {
     }
 }
 
+/// Runs `f` on connection `id` if it is still open.
+fn with_conn(id: u32, f: impl FnOnce(&crate::server::Conn)) {
+    if let Some(c) = registry::get(id) {
+        f(&c);
+    }
+}
+
 /// Writes one buffer; returns bytes still queued, or -1 if the connection is gone.
 #[napi(js_name = "connWrite")]
 pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
@@ -145,65 +152,49 @@ pub fn conn_want_drain(id: u32) -> bool {
 /// Flushes, half-closes and closes.
 #[napi(js_name = "connEnd")]
 pub fn conn_end(id: u32) {
-    if let Some(c) = registry::get(id) {
-        c.end();
-    }
+    with_conn(id, |c| c.end());
 }
 
 /// Closes now.
 #[napi(js_name = "connDestroy")]
 pub fn conn_destroy(id: u32) {
-    if let Some(c) = registry::get(id) {
-        c.destroy();
-    }
+    with_conn(id, |c| c.destroy());
 }
 
 /// Stops (true) or resumes (false) reading.
 #[napi(js_name = "connPause")]
 pub fn conn_pause(id: u32, paused: bool) {
-    if let Some(c) = registry::get(id) {
-        c.pause_read(paused);
-    }
+    with_conn(id, |c| c.pause_read(paused));
 }
 
 /// Sets the idle timeout in ms (0 = none).
 #[napi(js_name = "connSetTimeout")]
 pub fn conn_set_timeout(id: u32, ms: f64) {
-    if let Some(c) = registry::get(id) {
-        c.set_timeout(if ms > 0.0 { ms as u64 } else { 0 });
-    }
+    with_conn(id, |c| c.set_timeout(if ms > 0.0 { ms as u64 } else { 0 }));
 }
 
 /// Marks one response finished (for the keep-alive timer).
 #[napi(js_name = "connResponseDone")]
 pub fn conn_response_done(id: u32) {
-    if let Some(c) = registry::get(id) {
-        c.response_done();
-    }
+    with_conn(id, |c| c.response_done());
 }
 
 /// After an upgrade request: raw bytes to JS (true) or HTTP as usual (false).
 #[napi(js_name = "connUpgrade")]
 pub fn conn_upgrade(id: u32, raw: bool) {
-    if let Some(c) = registry::get(id) {
-        c.upgrade_decision(raw);
-    }
+    with_conn(id, |c| c.upgrade_decision(raw));
 }
 
 /// TCP_NODELAY.
 #[napi(js_name = "connSetNoDelay")]
 pub fn conn_set_no_delay(id: u32, on: bool) {
-    if let Some(c) = registry::get(id) {
-        c.stream.set_nodelay(on);
-    }
+    with_conn(id, |c| c.stream.set_nodelay(on));
 }
 
 /// TCP keep-alive probes.
 #[napi(js_name = "connSetKeepAlive")]
 pub fn conn_set_keep_alive(id: u32, on: bool, delay_ms: f64) {
-    if let Some(c) = registry::get(id) {
-        c.stream.set_keepalive(on, delay_ms.max(0.0) as u64);
-    }
+    with_conn(id, |c| c.stream.set_keepalive(on, delay_ms.max(0.0) as u64));
 }
 
 /// Whether a request is partly received on the connection.
