@@ -329,3 +329,37 @@ test('an exception in a handler reaches uncaughtException and the server keeps s
   assert.strictEqual(r.status, 0, r.stderr);
   assert.strictEqual(r.stdout.trim(), 'caught=1 status=200');
 });
+
+test('a stream rshttp did not accept, emitted as \'connection\', is served (virtual connection)', async () => {
+  const { duplexPair } = require('node:stream');
+  const server = rshttp.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => res.end(`${req.method} ${req.url} ${body}`));
+  });
+  const [client, serverSide] = duplexPair();
+  server.emit('connection', serverSide);
+  client.write('POST /virtual HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
+  let got = '';
+  client.setEncoding('latin1');
+  await new Promise((resolve) => {
+    client.on('data', (d) => { got += d; });
+    client.on('end', resolve);
+  });
+  assert.match(got, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nPOST \/virtual abc$/);
+  server.close();
+});
+
+test('bytes pushed into an accepted socket are parsed as requests', async () => {
+  const server = await start(rshttp, (req, res) => res.end(`pushed ${req.url}`));
+  server.once('connection', (socket) => socket.push('GET /from-push HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+  const c = net.connect(server.address().port, '127.0.0.1');
+  c.setEncoding('latin1');
+  let got = '';
+  await new Promise((resolve) => {
+    c.on('data', (d) => { got += d; });
+    c.on('close', resolve);
+  });
+  assert.match(got, /\r\n\r\npushed \/from-push$/);
+  await close(server);
+});

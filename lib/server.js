@@ -5,7 +5,7 @@
 
 const net = require('net');
 const dns = require('dns');
-const { binding, listeners } = require('./native');
+const { binding, connections, listeners } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
@@ -206,14 +206,10 @@ Server.prototype.listen = function listen(...args) {
   throw new codes.ERR_INVALID_ARG_VALUE('options', opts, 'must have the property "port" or "path"');
 };
 
-Server.prototype._rshttpBind = function bind(target) {
+/** The core's settings for this server's connections. */
+Server.prototype._rshttpConfig = function config() {
   const o = this._rshttpOptions;
-  const config = {
-    host: target.host,
-    port: target.port,
-    path: target.path,
-    ipv6Only: target.ipv6Only,
-    backlog: typeof target.backlog === 'number' ? target.backlog : undefined,
+  return {
     maxHeaderSize: this.maxHeaderSize || require('node:http').maxHeaderSize,
     insecureHttpParser: this.insecureHTTPParser ?? insecureByFlag,
     headersTimeout: this.headersTimeout,
@@ -222,6 +218,17 @@ Server.prototype._rshttpBind = function bind(target) {
     noDelay: o.noDelay ?? true,
     keepAlive: !!o.keepAlive,
     keepAliveInitialDelay: o.keepAliveInitialDelay,
+  };
+};
+
+Server.prototype._rshttpBind = function bind(target) {
+  const config = {
+    ...this._rshttpConfig(),
+    host: target.host,
+    port: target.port,
+    path: target.path,
+    ipv6Only: target.ipv6Only,
+    backlog: typeof target.backlog === 'number' ? target.backlog : undefined,
   };
   let result;
   try {
@@ -314,7 +321,9 @@ Server.prototype.closeAllConnections = function closeAllConnections() {
 Server.prototype.closeIdleConnections = function closeIdleConnections() {
   for (const socket of [...this[kSockets]]) {
     const state = socket[kConn];
-    if (state && state.incomingQueue.length === 0 && !socket._httpMessage && !socket._inMessage()) socket.destroy();
+    if (state && state.incomingQueue.length === 0 && !socket._httpMessage && !binding.connInMessage(state.connId)) {
+      socket.destroy();
+    }
   }
 };
 
@@ -349,7 +358,7 @@ Server.prototype.onConnection = function onConnection(id, info) {
     });
     return;
   }
-  const state = new HttpConnection(this);
+  const state = new HttpConnection(this, id);
   const socket = new ServerSocket(id, info, state, { highWaterMark: this._rshttpOptions.highWaterMark });
   state.socket = socket;
   socket[kConn] = state;
@@ -368,13 +377,12 @@ Server.prototype.onAcceptError = function onAcceptError(code) {
 };
 
 function connectionListener(socket) {
-  const state = socket[kConn];
-  if (!state) {
-    // Only sockets accepted by rshttp's core can carry HTTP here.
-    socket.destroy();
-    return;
-  }
+  const state = socket[kConn] || adoptSocket(this, socket);
   socket.server = this;
+  // Bytes that reach the socket's readable side in HTTP mode (pushed by JS
+  // into an accepted socket, or everything a foreign stream reads) are
+  // parsed by the core.
+  socket.on('data', state.onSocketData);
   socket.parser = state;
   if (this.timeout && typeof socket.setTimeout === 'function') socket.setTimeout(this.timeout);
   socket.on('timeout', socketOnTimeout);
@@ -383,6 +391,55 @@ function connectionListener(socket) {
   socket.on('drain', () => state.onSocketDrain());
   socket.setEncoding = socketSetEncoding;
   socket._paused = false;
+}
+
+/**
+ * A stream rshttp did not accept (a net.Socket or any Duplex emitted as
+ * 'connection'): the core parses what it reads through a virtual
+ * connection, and responses are written to the stream itself.
+ */
+function adoptSocket(server, socket) {
+  const state = new HttpConnection(server, binding.openVirtual(server._rshttpConfig()));
+  state.socket = socket;
+  socket[kConn] = state;
+  connections.set(state.connId, new ForeignEvents(state));
+  socket.on('end', () => state.onEnd(socket));
+  socket.on('close', () => {
+    binding.connDestroy(state.connId);
+    server[kSockets].delete(socket);
+  });
+  server[kSockets].add(socket);
+  return state;
+}
+
+/** Routes a virtual connection's core events to its HTTP state and stream. */
+class ForeignEvents {
+  constructor(state) {
+    this.state = state;
+  }
+  onRequest(method, url, minor, flags, raw) {
+    this.state.onRequest(this.state.socket, method, url, minor, flags, raw);
+  }
+  onBody(chunk) {
+    this.state.onBody(this.state.socket, chunk);
+  }
+  onBodyEnd(raw) {
+    this.state.onBodyEnd(this.state.socket, raw);
+  }
+  onClientError(code, reason, parsed, rawPacket) {
+    this.state.onClientError(this.state.socket, code, reason, parsed, rawPacket);
+  }
+  onData(head) {
+    const socket = this.state.socket;
+    binding.connDestroy(this.state.connId);
+    if (socket.onData) socket.onData(head);
+  }
+  onTimeout() {
+    this.state.socket.emit('timeout');
+  }
+  onDrain() {}
+  onEnd() {}
+  onClose() {}
 }
 
 function socketSetEncoding() {
@@ -395,9 +452,12 @@ const insecureByFlag = process.execArgv.includes('--insecure-http-parser') ||
 
 /** Node's per-connection HTTP state, driven by the core's events. */
 class HttpConnection {
-  constructor(server) {
+  constructor(server, connId) {
     this.server = server;
+    /** The core's connection (accepted or virtual) that parses for this socket. */
+    this.connId = connId;
     this.socket = null;
+    this.onSocketData = (data) => binding.connInject(this.connId, data);
     /** Requests whose responses are not finished, oldest first. */
     this.incomingQueue = [];
     /** Responses waiting for the socket, oldest first. */
@@ -437,7 +497,7 @@ class HttpConnection {
         this.startUpgrade(socket, req);
         return;
       }
-      socket._continueHttp();
+      binding.connUpgrade(this.connId, false);
     }
     this.parserOnIncoming(socket, req, keepAlive, raw, n);
     if (!hasBody) this.finishMessage(req, null);
@@ -455,14 +515,16 @@ class HttpConnection {
       socket.destroy();
       return;
     }
+    socket.removeListener('data', this.onSocketData);
     socket.onData = function onHead(head) {
-      delete this.onData;
+      delete socket.onData;
       req.complete = true;
       req.push(null);
       socket.readableFlowing = null;
       server.emit(eventName, req, socket, head);
     };
-    socket._switchToRaw();
+    if (typeof socket._switchToRaw === 'function') socket._switchToRaw();
+    else binding.connUpgrade(this.connId, true);
   }
 
   parserOnIncoming(socket, req, keepAlive, raw, n) {
@@ -472,7 +534,7 @@ class HttpConnection {
       const ws = socket._writableState;
       if (ws.needDrain || this.outgoingData >= socket.writableHighWaterMark) {
         socket._paused = true;
-        socket._readStop();
+        readStop(socket);
       }
     }
     const res = new server[kServerResponse](req, {
@@ -581,7 +643,7 @@ class HttpConnection {
     const needPause = this.outgoingData > socket.writableHighWaterMark;
     if (socket._paused && !needPause) {
       socket._paused = false;
-      socket._readStart();
+      readStart(socket);
     }
     const msg = socket._httpMessage;
     if (msg && !msg.finished && msg.writableNeedDrain && msg.writableLength === 0) {
@@ -612,9 +674,10 @@ class HttpConnection {
       }
     }
     process.nextTick(emitCloseNT, res);
-    socket._responseDone();
+    binding.connResponseDone(this.connId);
     if (res._last) {
-      socket.destroySoon();
+      if (typeof socket.destroySoon === 'function') socket.destroySoon();
+      else socket.end();
     } else if (this.outgoing.length !== 0) {
       const m = this.outgoing.shift();
       if (m) m.assignSocket(socket);

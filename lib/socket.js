@@ -233,21 +233,6 @@ class ServerSocket extends net.Socket {
     binding.connUpgrade(this[kId], true);
   }
 
-  /** After an upgrade request that is served as plain HTTP. */
-  _continueHttp() {
-    binding.connUpgrade(this[kId], false);
-  }
-
-  /** Whether a request is partly received. */
-  _inMessage() {
-    return !this.destroyed && binding.connInMessage(this[kId]);
-  }
-
-  /** Marks a response finished, for the core's keep-alive timer. */
-  _responseDone() {
-    binding.connResponseDone(this[kId]);
-  }
-
   // Native events, called by lib/native.js.
   onRequest(method, url, minor, flags, raw) {
     this[kHandler].onRequest(this, method, url, minor, flags, raw);

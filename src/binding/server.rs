@@ -58,19 +58,9 @@ fn ms(v: Option<f64>, default: u64) -> u64 {
     v.map(|x| if x.is_finite() && x > 0.0 { x as u64 } else { 0 }).unwrap_or(default)
 }
 
-/// Binds and starts accepting. Errors carry `CODE:syscall:errno` as message.
-#[napi]
-pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
-    let queue = sink::queue()?;
-    let target = if let Some(path) = opts.path {
-        ListenTarget::Unix { path }
-    } else {
-        let host = opts.host.as_deref().unwrap_or("::");
-        let ip = host.parse().map_err(|_| Error::new(Status::InvalidArg, format!("ENOTFOUND:listen:{}", host)))?;
-        ListenTarget::Tcp { host: ip, port: opts.port.unwrap_or(0) as u16, ipv6_only: opts.ipv6_only.unwrap_or(false) }
-    };
+fn server_config(opts: &ListenOptions) -> ServerConfig {
     let d = ServerConfig::default();
-    let cfg = ServerConfig {
+    ServerConfig {
         limits: HeadLimits {
             max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
             lenient: opts.insecure_http_parser.unwrap_or(false),
@@ -82,6 +72,34 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
         no_delay: opts.no_delay.unwrap_or(true),
         keep_alive: opts.keep_alive.unwrap_or(false),
         keep_alive_initial_delay_ms: ms(opts.keep_alive_initial_delay, 0),
+    }
+}
+
+/// Opens a connection with no socket, for a stream JS got elsewhere; its
+/// bytes come through `connInject`. Returns the connection id.
+#[napi(js_name = "openVirtual")]
+pub fn open_virtual(opts: ListenOptions) -> Result<u32> {
+    let queue = sink::queue()?;
+    Ok(listener::open_virtual(runtime().handle(), queue, server_config(&opts)))
+}
+
+/// Parses `data` on connection `id` as if it had been read from its socket.
+#[napi(js_name = "connInject")]
+pub fn conn_inject(id: u32, data: BufferSlice) {
+    with_conn(id, |c| c.inject(&data));
+}
+
+/// Binds and starts accepting. Errors carry `CODE:syscall:errno` as message.
+#[napi]
+pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
+    let queue = sink::queue()?;
+    let cfg = server_config(&opts);
+    let target = if let Some(path) = opts.path {
+        ListenTarget::Unix { path }
+    } else {
+        let host = opts.host.as_deref().unwrap_or("::");
+        let ip = host.parse().map_err(|_| Error::new(Status::InvalidArg, format!("ENOTFOUND:listen:{}", host)))?;
+        ListenTarget::Tcp { host: ip, port: opts.port.unwrap_or(0) as u16, ipv6_only: opts.ipv6_only.unwrap_or(false) }
     };
     let backlog = opts.backlog.filter(|b| *b > 0).unwrap_or(511);
     let l = listener::listen(runtime().handle(), target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;

@@ -52,6 +52,8 @@ pub struct Conn {
     last_response_ms: AtomicU64,
     /// A request has started arriving and is not complete yet.
     in_message: AtomicBool,
+    /// Bytes JS handed in to be parsed as if read from the socket.
+    injected: Mutex<BytesMut>,
 }
 
 /// Why writing to a connection failed.
@@ -75,6 +77,7 @@ impl Conn {
             responses_done: AtomicU32::new(0),
             last_response_ms: AtomicU64::new(0),
             in_message: AtomicBool::new(true),
+            injected: Mutex::new(BytesMut::new()),
         }
     }
 
@@ -162,6 +165,13 @@ impl Conn {
     /// Flushes what is queued, half-closes, then closes the connection.
     pub fn end(&self) {
         self.write.lock().unwrap().ending = true;
+        self.signal(CTL_CHANGED);
+    }
+
+    /// Parses `data` as if it had been read from the socket: bytes pushed
+    /// into a socket by JS, or everything a virtual connection receives.
+    pub fn inject(&self, data: &[u8]) {
+        self.injected.lock().unwrap().extend_from_slice(data);
         self.signal(CTL_CHANGED);
     }
 
@@ -296,8 +306,13 @@ impl Reader<'_> {
     }
 
     fn parse_error(&mut self, e: ParseError) {
-        if e == ParseError::InvalidMethod && self.phase == Phase::Head {
-            self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64;
+        if self.phase == Phase::Head {
+            match e {
+                ParseError::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
+                // llhttp has consumed everything it was given when the limit trips.
+                ParseError::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
+                _ => {}
+            }
         }
         self.client_error(e.code(), e.reason());
     }
@@ -498,6 +513,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 w.bytes(head);
             });
             r.buf.clear();
+        }
+        let injected = std::mem::take(&mut *conn.injected.lock().unwrap());
+        if !injected.is_empty() {
+            r.buf.extend_from_slice(&injected);
+            r.last_read_ms = now_ms();
+            r.process();
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             if r.decoder.is_done() {

@@ -162,3 +162,14 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
     }
     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
 }
+
+/// Starts a connection with no socket: JS injects what it receives and
+/// writes the responses itself. Returns the connection's id.
+pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+    let cfg = Arc::new(cfg);
+    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Virtual, &cfg));
+    let id = conn.id;
+    registry::insert(conn.clone());
+    rt.spawn(conn::run(conn, queue, cfg));
+    id
+}

@@ -6,10 +6,12 @@ use std::mem::MaybeUninit;
 use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
 
-/// A TCP or unix-domain stream.
+/// A TCP or unix-domain stream, or none: a virtual connection whose bytes
+/// JS injects (a socket rshttp did not accept, handed to `'connection'`).
 pub enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    Virtual,
 }
 
 impl Stream {
@@ -17,12 +19,14 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.readable().await,
             Stream::Unix(s) => s.readable().await,
+            Stream::Virtual => std::future::pending().await,
         }
     }
     pub async fn writable(&self) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.writable().await,
             Stream::Unix(s) => s.writable().await,
+            Stream::Virtual => std::future::pending().await,
         }
     }
     /// Reads once into `buf`'s spare capacity. A read shorter than that space
@@ -33,7 +37,7 @@ impl Stream {
         let read = |got: &mut usize, buf: &mut BytesMut| -> io::Result<()> {
             let spare = buf.capacity() - buf.len();
             let dst: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
-            let n = self.sock().recv(dst)?;
+            let n = self.sock().ok_or(io::ErrorKind::Unsupported)?.recv(dst)?;
             // SAFETY: recv initialised the first n bytes of the spare capacity.
             unsafe { buf.set_len(buf.len() + n) };
             *got = n;
@@ -46,6 +50,7 @@ impl Stream {
         let res = match self {
             Stream::Tcp(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
             Stream::Unix(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
+            Stream::Virtual => return Err(io::ErrorKind::WouldBlock.into()),
         };
         match res {
             Ok(()) => Ok(got),
@@ -58,17 +63,21 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.try_write_vectored(bufs),
             Stream::Unix(s) => s.try_write_vectored(bufs),
+            Stream::Virtual => Err(io::ErrorKind::Unsupported.into()),
         }
     }
-    fn sock(&self) -> socket2::SockRef<'_> {
+    fn sock(&self) -> Option<socket2::SockRef<'_>> {
         match self {
-            Stream::Tcp(s) => socket2::SockRef::from(s),
-            Stream::Unix(s) => socket2::SockRef::from(s),
+            Stream::Tcp(s) => Some(socket2::SockRef::from(s)),
+            Stream::Unix(s) => Some(socket2::SockRef::from(s)),
+            Stream::Virtual => None,
         }
     }
     /// Half-closes the write side (FIN).
     pub fn shutdown_write(&self) {
-        let _ = self.sock().shutdown(std::net::Shutdown::Write);
+        if let Some(sock) = self.sock() {
+            let _ = sock.shutdown(std::net::Shutdown::Write);
+        }
     }
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
@@ -78,8 +87,7 @@ impl Stream {
     }
     /// Enables or disables TCP keep-alive probes after `delay_ms` of idleness.
     pub fn set_keepalive(&self, on: bool, delay_ms: u64) {
-        if let Stream::Tcp(_) = self {
-            let sock = self.sock();
+        if let (Stream::Tcp(_), Some(sock)) = (self, self.sock()) {
             let _ = sock.set_keepalive(on);
             if on && delay_ms > 0 {
                 let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_millis(delay_ms));
