@@ -328,6 +328,13 @@ impl Reader<'_> {
         loop {
             match self.phase {
                 Phase::Head => {
+                    // Blank lines between requests are skipped (as llhttp
+                    // does) and do not start a message or its timers.
+                    let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+                    if blank > 0 {
+                        self.buf.advance(blank);
+                        self.bytes_parsed += blank as u64;
+                    }
                     if self.buf.is_empty() {
                         return;
                     }
