@@ -121,13 +121,21 @@ class ServerSocket extends net.Socket {
   }
 
   _writev(chunks, cb) {
-    const list = new Array(chunks.length);
+    // Empty chunks (an end() after the body) are dropped; what remains is
+    // usually one buffer, written without building an array for the binding.
+    const list = [];
     for (let i = 0; i < chunks.length; i++) {
       const { chunk, encoding } = chunks[i];
-      list[i] = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      this._bytesWritten += list[i].length;
+      if (chunk.length === 0) continue;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      this._bytesWritten += buf.length;
+      list.push(buf);
     }
-    this._afterWrite(binding.connWritev(this[kId], list), cb);
+    if (list.length === 0) return cb();
+    const queued = list.length === 1 ? binding.connWrite(this[kId], list[0]) :
+      list.length === 2 ? binding.connWrite2(this[kId], list[0], list[1]) :
+      binding.connWritev(this[kId], list);
+    this._afterWrite(queued, cb);
   }
 
   _afterWrite(queued, cb) {
