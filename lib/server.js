@@ -403,9 +403,12 @@ function adoptSocket(server, socket) {
   state.socket = socket;
   socket[kConn] = state;
   connections.set(state.connId, new ForeignEvents(state));
+  // The core answers asynchronously: hold the event loop while the stream is open.
+  nativeRefs.ref();
   socket.on('end', () => state.onEnd(socket));
   socket.on('close', () => {
     binding.connDestroy(state.connId);
+    nativeRefs.unref();
     server[kSockets].delete(socket);
   });
   server[kSockets].add(socket);
