@@ -363,3 +363,34 @@ test('bytes pushed into an accepted socket are parsed as requests', async () => 
   assert.match(got, /\r\n\r\npushed \/from-push$/);
   await close(server);
 });
+
+test('worker threads each run their own servers, and exit with connections open without a crash', async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const http = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const s = http.createServer((req, res) => res.end('from worker ' + req.url));
+    s.listen(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));
+    parentPort.on('message', () => process.exit(0));`;
+  const workers = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
+  const ports = await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  const agent = new nodeHttp.Agent({ keepAlive: true });
+  for (const port of ports) {
+    const body = await new Promise((resolve, reject) => {
+      nodeHttp.get({ port, path: `/${port}`, agent }, (res) => {
+        let b = '';
+        res.on('data', (d) => { b += d; });
+        res.on('end', () => resolve(b));
+      }).on('error', reject);
+    });
+    assert.strictEqual(body, `from worker /${port}`);
+  }
+  // The keep-alive connections are still open when the workers exit.
+  const codes = await Promise.all(workers.map((w) => {
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.postMessage('exit');
+    return exited;
+  }));
+  assert.deepStrictEqual(codes, [0, 0]);
+  agent.destroy();
+});

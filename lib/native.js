@@ -17,6 +17,7 @@ const EV_TIMEOUT = 8;
 const EV_DATA = 9;
 const EV_END = 10;
 const EV_SERVER_ERROR = 11;
+const EV_INJECTED = 12;
 
 /** Method names by the index the core sends (src/proto/request_head.rs). */
 const METHOD_NAMES = [
@@ -162,6 +163,12 @@ function dispatch(b) {
             connections.delete(id);
             conn.onClose(code);
           }
+          break;
+        }
+        case EV_INJECTED: {
+          const total = u32(b, i);
+          i += 4;
+          if (conn && conn.onInjected) conn.onInjected(total);
           break;
         }
         case EV_SERVER_ERROR: {

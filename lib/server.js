@@ -402,13 +402,15 @@ function adoptSocket(server, socket) {
   const state = new HttpConnection(server, binding.openVirtual(server._rshttpConfig()));
   state.socket = socket;
   socket[kConn] = state;
-  connections.set(state.connId, new ForeignEvents(state));
-  // The core answers asynchronously: hold the event loop while the stream is open.
-  nativeRefs.ref();
+  const events = new ForeignEvents(state);
+  connections.set(state.connId, events);
+  // The core parses injected bytes asynchronously: hold the event loop only
+  // until it has parsed everything handed to it, as a JS parser would.
+  state.onSocketData = (data) => events.inject(data);
   socket.on('end', () => state.onEnd(socket));
   socket.on('close', () => {
     binding.connDestroy(state.connId);
-    nativeRefs.unref();
+    events.settle();
     server[kSockets].delete(socket);
   });
   server[kSockets].add(socket);
@@ -419,6 +421,28 @@ function adoptSocket(server, socket) {
 class ForeignEvents {
   constructor(state) {
     this.state = state;
+    /** Bytes injected, and bytes the core has parsed (both mod 2^32). */
+    this.injected = 0;
+    this.parsed = 0;
+    this.holding = false;
+  }
+  inject(data) {
+    this.injected = (this.injected + data.length) >>> 0;
+    if (!this.holding) {
+      this.holding = true;
+      nativeRefs.ref();
+    }
+    binding.connInject(this.state.connId, data);
+  }
+  onInjected(total) {
+    this.parsed = total;
+    if (this.parsed === this.injected) this.settle();
+  }
+  settle() {
+    if (this.holding) {
+      this.holding = false;
+      nativeRefs.unref();
+    }
   }
   onRequest(method, url, minor, flags, raw) {
     this.state.onRequest(this.state.socket, method, url, minor, flags, raw);
@@ -442,7 +466,9 @@ class ForeignEvents {
   }
   onDrain() {}
   onEnd() {}
-  onClose() {}
+  onClose() {
+    this.settle();
+  }
 }
 
 function socketSetEncoding() {

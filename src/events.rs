@@ -36,6 +36,8 @@ pub mod kind {
     pub const END: u8 = 10;
     /// id=server; str error code of a failed accept.
     pub const SERVER_ERROR: u8 = 11;
+    /// id=conn; u32 total injected bytes parsed so far (mod 2^32).
+    pub const INJECTED: u8 = 12;
 }
 
 /// Appends fields to the packed buffer.

@@ -502,6 +502,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     };
     let mut eof = false;
     let mut idle_fired_at = 0u64;
+    let mut injected_total = 0u32;
     // One timer per connection, moved only when a deadline comes earlier than
     // the one armed; a later deadline is found when the armed one fires.
     let sleep = tokio::time::sleep_until(instant_at(0).into());
@@ -526,6 +527,10 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             r.buf.extend_from_slice(&injected);
             r.last_read_ms = now_ms();
             r.process();
+            injected_total = injected_total.wrapping_add(injected.len() as u32);
+            queue.push(kind::INJECTED, conn.id, |w| {
+                w.u32(injected_total);
+            });
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             if r.decoder.is_done() {
