@@ -6,6 +6,7 @@
 const net = require('net');
 const util = require('util');
 const { binding, connections, ref, unref } = require('./native');
+const { ErrnoException, codes } = require('./errors');
 
 const kId = Symbol('kId');
 const kPendingCb = Symbol('kPendingCb');
@@ -17,23 +18,12 @@ const kInfo = Symbol('kInfo');
 const kBytesRead = Symbol('kBytesRead');
 const kReadStopped = Symbol('kReadStopped');
 
-/** A Node-style system error (`code`, `errno`, `syscall`) for a native code. */
+/** Node's socket error for a native code, e.g. `read ECONNRESET` (errno, code, syscall). */
 function systemError(code, syscall) {
-  const map = util.getSystemErrorMap();
-  for (const [errno, [name, message]] of map) {
-    if (name === code) {
-      const err = new Error(`${syscall} ${code}${syscall === 'read' ? '' : ''}`);
-      err.message = code === 'ECONNRESET' && syscall === 'read' ? 'read ECONNRESET' : `${syscall} ${code}: ${message}`;
-      err.errno = errno;
-      err.code = code;
-      err.syscall = syscall;
-      return err;
-    }
+  for (const [errno, [name]] of util.getSystemErrorMap()) {
+    if (name === code) return new ErrnoException(errno, syscall);
   }
-  const err = new Error(`${syscall} ${code}`);
-  err.code = code;
-  err.syscall = syscall;
-  return err;
+  return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 }
 
 /** One accepted connection, as net.Socket looks to HTTP code. */
@@ -178,7 +168,6 @@ class ServerSocket extends net.Socket {
   setTimeout(ms, cb) {
     if (typeof ms !== 'number') ms = Number(ms);
     if (!Number.isFinite(ms) || ms < 0) {
-      const { codes } = require('./errors');
       throw new codes.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', ms);
     }
     this.timeout = ms;
