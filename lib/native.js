@@ -51,71 +51,78 @@ function report(err) {
   (pendingErrors ||= []).push(err);
 }
 
-function readFields(b, i) {
-  const count = u32(b, i);
-  i += 4;
-  const list = new Array(count * 2);
-  for (let k = 0; k < count * 2; k++) {
-    const len = u32(b, i);
-    i += 4;
-    list[k] = b.latin1Slice(i, i + len);
-    i += len;
-  }
-  return [list, i];
+/** The batch being decoded and the read position in it. */
+let b = null;
+let pos = 0;
+
+function readU8() {
+  return b[pos++];
+}
+function readU16() {
+  pos += 2;
+  return b[pos - 2] + b[pos - 1] * 256;
+}
+function readU32() {
+  pos += 4;
+  return u32(b, pos - 4);
+}
+/** A length-prefixed field as a view into the batch. */
+function readBytes() {
+  const len = readU32();
+  pos += len;
+  return b.subarray(pos - len, pos);
+}
+/** A length-prefixed field as a latin1 string. */
+function readLatin1() {
+  const len = readU32();
+  pos += len;
+  return b.latin1Slice(pos - len, pos);
+}
+/** A count and that many (name, value) pairs, as a flat [name, value, ...] list. */
+function readFields() {
+  const n = readU32() * 2;
+  const list = new Array(n);
+  for (let k = 0; k < n; k++) list[k] = readLatin1();
+  return list;
 }
 
 /** Decodes one batch and delivers its events in order. */
-function dispatch(b) {
-  const end = b.length;
-  let i = 0;
-  while (i < end) {
-    const kind = b[i];
-    const id = u32(b, i + 1);
-    i += 5;
+function dispatch(batch) {
+  b = batch;
+  pos = 0;
+  const end = batch.length;
+  while (pos < end) {
+    const kind = readU8();
+    const id = readU32();
     const conn = connections.get(id);
     try {
       switch (kind) {
         case EV_REQUEST: {
-          const method = METHOD_NAMES[b[i]];
-          const minor = b[i + 1];
-          const flags = b[i + 2];
-          const ulen = u32(b, i + 3);
-          i += 7;
-          const url = b.latin1Slice(i, i + ulen);
-          i += ulen;
-          let raw;
-          [raw, i] = readFields(b, i);
+          const method = METHOD_NAMES[readU8()];
+          const minor = readU8();
+          const flags = readU8();
+          const url = readLatin1();
+          const raw = readFields();
           if (conn) conn.onRequest(method, url, minor, flags, raw);
           break;
         }
         case EV_BODY: {
-          const len = u32(b, i);
-          i += 4;
-          const chunk = b.subarray(i, i + len);
-          i += len;
+          const chunk = readBytes();
           if (conn) conn.onBody(chunk);
           break;
         }
         case EV_BODY_END: {
-          let raw;
-          [raw, i] = readFields(b, i);
+          const raw = readFields();
           if (conn) conn.onBodyEnd(raw);
           break;
         }
         case EV_CONNECTION: {
-          const server = u32(b, i);
-          i += 4;
-          let len = u32(b, i);
-          const remoteAddress = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
-          const remotePort = b[i] + b[i + 1] * 256;
-          const family = b[i + 2];
-          i += 3;
-          len = u32(b, i);
-          const localAddress = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
-          const localPort = b[i] + b[i + 1] * 256;
-          i += 2;
+          const server = readU32();
+          const remoteAddress = readLatin1();
+          const remotePort = readU16();
+          const family = readU8();
+          const localAddress = readLatin1();
+          const localPort = readU16();
           const l = listeners.get(server);
           if (l) {
             l.onConnection(id, { remoteAddress, remotePort, family, localAddress, localPort });
@@ -125,24 +132,15 @@ function dispatch(b) {
           break;
         }
         case EV_CLIENT_ERROR: {
-          let len = u32(b, i);
-          const code = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
-          len = u32(b, i);
-          const reason = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
-          const parsed = u32(b, i);
-          len = u32(b, i + 4);
-          const rawPacket = Buffer.from(b.subarray(i + 8, i + 8 + len));
-          i += 8 + len;
+          const code = readLatin1();
+          const reason = readLatin1();
+          const parsed = readU32();
+          const rawPacket = Buffer.from(readBytes());
           if (conn) conn.onClientError(code, reason, parsed, rawPacket);
           break;
         }
         case EV_DATA: {
-          const len = u32(b, i);
-          i += 4;
-          const chunk = b.subarray(i, i + len);
-          i += len;
+          const chunk = readBytes();
           if (conn) conn.onData(chunk);
           break;
         }
@@ -156,9 +154,7 @@ function dispatch(b) {
           if (conn) conn.onEnd();
           break;
         case EV_CLOSE: {
-          const len = u32(b, i);
-          const code = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
+          const code = readLatin1();
           if (conn) {
             connections.delete(id);
             conn.onClose(code);
@@ -166,15 +162,12 @@ function dispatch(b) {
           break;
         }
         case EV_INJECTED: {
-          const total = u32(b, i);
-          i += 4;
+          const total = readU32();
           if (conn && conn.onInjected) conn.onInjected(total);
           break;
         }
         case EV_SERVER_ERROR: {
-          const len = u32(b, i);
-          const code = b.latin1Slice(i + 4, i + 4 + len);
-          i += 4 + len;
+          const code = readLatin1();
           const l = listeners.get(id);
           if (l) l.onAcceptError(code);
           break;
@@ -186,6 +179,7 @@ function dispatch(b) {
       report(err);
     }
   }
+  b = null;
   if (pendingErrors !== null) {
     const errs = pendingErrors;
     pendingErrors = null;
