@@ -1,7 +1,8 @@
 'use strict';
-// rshttp: Node's `http` module with the server on a Rust core. The client
-// side (`request`, `get`, `Agent`, `ClientRequest`) is still Node's own
-// until rshttp's client lands, so the module stays a complete drop-in.
+// rshttp: Node's `http` module on a Rust core, server and client. With
+// RSHTTP_CLIENT=node the client side (`request`, `get`, `Agent`,
+// `ClientRequest`, `globalAgent`) is Node's own (the conformance run's
+// server-only mode).
 
 const nodeHttp = require('node:http');
 const { Server, createServer } = require('./lib/server');
@@ -10,6 +11,10 @@ const { ServerResponse } = require('./lib/server_response');
 const { OutgoingMessage, validateHeaderName, validateHeaderValue } = require('./lib/outgoing_message');
 const { METHODS, STATUS_CODES } = require('./lib/http_common');
 const { validateInteger } = require('./lib/validators');
+
+const nodeClient = process.env.RSHTTP_CLIENT === 'node';
+const agentModule = nodeClient ? nodeHttp : require('./lib/agent');
+const client = nodeClient ? nodeHttp : require('./lib/client_request');
 
 let maxIdleHTTPParsers = 1000;
 
@@ -25,8 +30,8 @@ function setMaxIdleHTTPParsers(max) {
 module.exports = {
   METHODS,
   STATUS_CODES,
-  Agent: nodeHttp.Agent,
-  ClientRequest: nodeHttp.ClientRequest,
+  Agent: agentModule.Agent,
+  ClientRequest: client.ClientRequest,
   IncomingMessage,
   OutgoingMessage,
   Server,
@@ -34,8 +39,8 @@ module.exports = {
   createServer,
   validateHeaderName,
   validateHeaderValue,
-  get: nodeHttp.get,
-  request: nodeHttp.request,
+  get: client.get,
+  request: client.request,
   setMaxIdleHTTPParsers,
 };
 
@@ -51,9 +56,9 @@ Object.defineProperty(module.exports, 'globalAgent', {
   configurable: true,
   enumerable: true,
   get() {
-    return nodeHttp.globalAgent;
+    return agentModule.globalAgent;
   },
   set(value) {
-    nodeHttp.globalAgent = value;
+    agentModule.globalAgent = value;
   },
 });

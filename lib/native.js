@@ -18,6 +18,9 @@ const EV_DATA = 9;
 const EV_END = 10;
 const EV_SERVER_ERROR = 11;
 const EV_INJECTED = 12;
+const EV_CONNECTED = 13;
+const EV_CONNECT_FAILED = 14;
+const EV_RESPONSE = 15;
 
 /** Method names by the index the core sends (src/proto/request_head.rs). */
 const METHOD_NAMES = [
@@ -104,6 +107,36 @@ function dispatch(batch) {
           const url = readLatin1();
           const raw = readFields();
           if (conn) conn.onRequest(method, url, minor, flags, raw);
+          break;
+        }
+        case EV_RESPONSE: {
+          const status = readU16();
+          const minor = readU8();
+          const flags = readU8();
+          const reason = readLatin1();
+          const raw = readFields();
+          if (conn) conn.onResponse(status, minor, flags, reason, raw);
+          break;
+        }
+        case EV_CONNECTED: {
+          const remoteAddress = readLatin1();
+          const remotePort = readU16();
+          const family = readU8();
+          const localAddress = readLatin1();
+          const localPort = readU16();
+          if (conn) conn.onConnected({ remoteAddress, remotePort, family, localAddress, localPort });
+          else binding.connDestroy(id);
+          break;
+        }
+        case EV_CONNECT_FAILED: {
+          const code = readLatin1();
+          const errno = readU32();
+          const address = readLatin1();
+          const port = readU16();
+          if (conn) {
+            connections.delete(id);
+            conn.onConnectFailed(code, errno, address, port);
+          }
           break;
         }
         case EV_BODY: {

@@ -46,7 +46,7 @@ class ServerSocket extends net.Socket {
     this._paused = false;
     this.connecting = false;
     this.timeout = undefined;
-    connections.set(id, this);
+    if (id) connections.set(id, this);
     ref();
   }
 
@@ -234,6 +234,9 @@ class ServerSocket extends net.Socket {
   onRequest(method, url, minor, flags, raw) {
     this[kHandler].onRequest(this, method, url, minor, flags, raw);
   }
+  onResponse(status, minor, flags, reason, raw) {
+    this[kHandler].onResponse(this, status, minor, flags, reason, raw);
+  }
   onBody(chunk) {
     this[kBytesRead] += chunk.length;
     this[kHandler].onBody(this, chunk);
@@ -286,4 +289,13 @@ class ServerSocket extends net.Socket {
   }
 }
 
-module.exports = { ServerSocket, systemError };
+module.exports = {
+  ServerSocket,
+  systemError,
+  // For ClientSocket (lib/client_socket.js), which extends ServerSocket.
+  kId,
+  kInfo,
+  kHandler,
+  kRefed,
+  kTimeoutMs,
+};

@@ -38,6 +38,15 @@ pub mod kind {
     pub const SERVER_ERROR: u8 = 11;
     /// id=conn; u32 total injected bytes parsed so far (mod 2^32).
     pub const INJECTED: u8 = 12;
+    /// id=conn; a client connection is established: str remote address,
+    /// u16 remote port, u8 family (4, 6, 0 unix), str local address, u16 local port.
+    pub const CONNECTED: u8 = 13;
+    /// id=conn; connecting failed: str code, u32 errno, str address, u16 port.
+    pub const CONNECT_FAILED: u8 = 14;
+    /// id=conn; a response head: u16 status, u8 minor version, u8 flags
+    /// (1 keep-alive, 2 upgrade, 4 has body), bytes reason, u32 count, then
+    /// count times (bytes name, bytes value).
+    pub const RESPONSE: u8 = 15;
 }
 
 /// Appends fields to the packed buffer.

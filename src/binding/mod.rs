@@ -2,5 +2,6 @@
 //! runtime, each JS environment's event sink (one threadsafe function), and
 //! the calls JS makes into connections and listeners.
 mod runtime;
+mod client;
 mod server;
 mod sink;

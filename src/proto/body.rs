@@ -31,6 +31,8 @@ enum Chunked {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyDecoder {
     Length(u64),
+    /// Every byte until the peer closes; ended by `finish_at_eof`.
+    UntilClose,
     Chunked(ChunkState),
     Done,
 }
@@ -45,7 +47,19 @@ impl BodyDecoder {
         match framing {
             BodyFraming::None => BodyDecoder::Done,
             BodyFraming::Length(n) => BodyDecoder::Length(n),
+            BodyFraming::UntilClose => BodyDecoder::UntilClose,
             BodyFraming::Chunked => BodyDecoder::Chunked(ChunkState(Chunked::Size { value: 0, digits: 0 })),
+        }
+    }
+
+    /// At the peer's end of stream: whether that completes the body (a
+    /// read-until-close body), which then counts as done.
+    pub fn finish_at_eof(&mut self) -> bool {
+        if matches!(self, BodyDecoder::UntilClose) {
+            *self = BodyDecoder::Done;
+            true
+        } else {
+            false
         }
     }
 
@@ -59,6 +73,12 @@ impl BodyDecoder {
     pub fn decode(&mut self, buf: &[u8], max_trailer_size: usize) -> Result<(usize, Option<BodyPiece>), ParseError> {
         match self {
             BodyDecoder::Done => Ok((0, Some(BodyPiece::End { trailers: Vec::new() }))),
+            BodyDecoder::UntilClose => {
+                if buf.is_empty() {
+                    return Ok((0, None));
+                }
+                Ok((buf.len(), Some(BodyPiece::Data(0..buf.len()))))
+            }
             BodyDecoder::Length(remaining) => {
                 if *remaining == 0 {
                     *self = BodyDecoder::Done;

@@ -20,6 +20,9 @@ pub enum ParseError {
     InvalidChunkSize,
     ChunkExtensionsOverflow,
     InvalidConstant,
+    /// A response that does not start with `HTTP/`.
+    ExpectedHttp,
+    InvalidStatus,
 }
 
 impl ParseError {
@@ -39,7 +42,8 @@ impl ParseError {
             InvalidTransferEncoding | TransferEncodingWithContentLength => "HPE_INVALID_TRANSFER_ENCODING",
             InvalidChunkSize => "HPE_INVALID_CHUNK_SIZE",
             ChunkExtensionsOverflow => "HPE_CHUNK_EXTENSIONS_OVERFLOW",
-            InvalidConstant => "HPE_INVALID_CONSTANT",
+            InvalidConstant | ExpectedHttp => "HPE_INVALID_CONSTANT",
+            InvalidStatus => "HPE_INVALID_STATUS",
         }
     }
 
@@ -63,6 +67,8 @@ impl ParseError {
             InvalidChunkSize => "Invalid character in chunk size",
             ChunkExtensionsOverflow => "Chunk extensions overflow",
             InvalidConstant => "Invalid constant string",
+            ExpectedHttp => "Expected HTTP/",
+            InvalidStatus => "Invalid status code",
         }
     }
 }

@@ -3,7 +3,9 @@
 pub mod body;
 pub mod error;
 pub mod request_head;
+pub mod response_head;
 
 pub use body::{BodyDecoder, BodyPiece};
 pub use error::ParseError;
 pub use request_head::{method_error_offset, parse_request_head, BodyFraming, HeadLimits, RequestHead};
+pub use response_head::{parse_response_head, ResponseExpect, ResponseHead};

@@ -22,6 +22,8 @@ pub enum BodyFraming {
     Length(u64),
     /// `Transfer-Encoding: chunked`.
     Chunked,
+    /// Everything until the peer closes (responses only).
+    UntilClose,
 }
 
 /// Limits applied while parsing a head.
@@ -69,18 +71,18 @@ impl RequestHead {
     }
 }
 
-fn range_of(buf: &[u8], part: &[u8]) -> Range<usize> {
+pub(crate) fn range_of(buf: &[u8], part: &[u8]) -> Range<usize> {
     let start = part.as_ptr() as usize - buf.as_ptr() as usize;
     start..start + part.len()
 }
 
-fn has_token(value: &[u8], token: &str) -> bool {
+pub(crate) fn has_token(value: &[u8], token: &str) -> bool {
     value
         .split(|&b| b == b',')
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
-fn map_httparse_error(e: httparse::Error) -> ParseError {
+pub(crate) fn map_httparse_error(e: httparse::Error) -> ParseError {
     match e {
         httparse::Error::HeaderName => ParseError::InvalidHeaderToken,
         httparse::Error::HeaderValue => ParseError::InvalidHeaderValue,
@@ -232,7 +234,7 @@ fn parse_strict(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, P
 }
 
 /// llhttp accepts only CRLF line endings: a lone CR or LF in a head is an error.
-fn check_line_endings(head: &[u8]) -> Result<(), ParseError> {
+pub(crate) fn check_line_endings(head: &[u8]) -> Result<(), ParseError> {
     let start = head.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(head.len());
     let head = &head[start..];
     for (i, &b) in head.iter().enumerate() {

@@ -7,7 +7,10 @@ use super::clock::{instant_at, now_ms};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
-use crate::proto::{method_error_offset, parse_request_head, BodyDecoder, BodyPiece, ParseError};
+use crate::proto::{
+    method_error_offset, parse_request_head, parse_response_head, BodyDecoder, BodyPiece, HeadLimits, ParseError,
+    ResponseExpect,
+};
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -19,6 +22,13 @@ const CTL_DESTROY: u8 = 1;
 const CTL_UPGRADE_RAW: u8 = 2;
 const CTL_UPGRADE_HTTP: u8 = 4;
 const CTL_CHANGED: u8 = 8;
+const CTL_EOF: u8 = 16;
+
+/// Bits of `Conn::response_expect`: what the client's current request
+/// implies for its response (see `ResponseExpect`), and lenient parsing.
+pub const EXPECT_HEAD: u8 = 1;
+pub const EXPECT_CONNECT: u8 = 2;
+pub const EXPECT_LENIENT: u8 = 4;
 
 /// Body or raw bytes a connection may have waiting in the event queue before
 /// JS takes them; past this it stops reading, so a paused request holds.
@@ -54,6 +64,12 @@ pub struct Conn {
     in_message: AtomicBool,
     /// Bytes JS handed in to be parsed as if read from the socket.
     injected: Mutex<BytesMut>,
+    /// A client connection: it parses responses, not requests.
+    client: bool,
+    /// Client only: `EXPECT_*` bits for the response being awaited.
+    response_expect: AtomicU8,
+    /// Client only: the request's `maxHeaderSize` (0 = the config's).
+    response_max_header: AtomicU32,
 }
 
 /// Why writing to a connection failed.
@@ -78,7 +94,22 @@ impl Conn {
             last_response_ms: AtomicU64::new(0),
             in_message: AtomicBool::new(true),
             injected: Mutex::new(BytesMut::new()),
+            client: false,
+            response_expect: AtomicU8::new(0),
+            response_max_header: AtomicU32::new(0),
         }
+    }
+
+    /// A client connection over `stream`: it reads responses.
+    pub fn new_client(id: u32, stream: Stream, cfg: &ServerConfig) -> Self {
+        Conn { client: true, ..Conn::new(id, stream, cfg) }
+    }
+
+    /// Client: how to read the next response (`EXPECT_*` bits and the
+    /// request's header size limit, 0 for the default).
+    pub fn expect_response(&self, bits: u8, max_header_size: u32) {
+        self.response_expect.store(bits, Ordering::Release);
+        self.response_max_header.store(max_header_size, Ordering::Release);
     }
 
     fn signal(&self, ctl: u8) {
@@ -173,6 +204,11 @@ impl Conn {
     pub fn inject(&self, data: &[u8]) {
         self.injected.lock().unwrap().extend_from_slice(data);
         self.signal(CTL_CHANGED);
+    }
+
+    /// Ends what `inject` delivers, as the peer's end of stream would.
+    pub fn inject_eof(&self) {
+        self.signal(CTL_EOF);
     }
 
     /// Closes the connection now, dropping anything queued.
@@ -342,6 +378,13 @@ impl Reader<'_> {
                         self.message_start = Some(now_ms());
                         self.conn.in_message.store(true, Ordering::Release);
                     }
+                    if self.conn.client {
+                        match self.process_response_head() {
+                            Ok(true) => continue,
+                            Ok(false) => return,
+                            Err(e) => return self.parse_error(e),
+                        }
+                    }
                     let head = match parse_request_head(&self.buf, self.cfg.limits) {
                         Ok(None) => return,
                         Ok(Some(h)) => h,
@@ -416,6 +459,52 @@ impl Reader<'_> {
                 }
                 Phase::AwaitUpgrade => return,
             }
+        }
+    }
+
+    /// Client: parses and delivers one response head. Ok(false) when more
+    /// bytes are needed or the connection switches protocols.
+    fn process_response_head(&mut self) -> Result<bool, ParseError> {
+        let bits = self.conn.response_expect.load(Ordering::Acquire);
+        let max = self.conn.response_max_header.load(Ordering::Acquire) as usize;
+        let limits = HeadLimits {
+            max_header_size: if max > 0 { max } else { self.cfg.limits.max_header_size },
+            lenient: bits & EXPECT_LENIENT != 0 || self.cfg.limits.lenient,
+        };
+        let expect = ResponseExpect { head: bits & EXPECT_HEAD != 0, connect: bits & EXPECT_CONNECT != 0 };
+        let head = match parse_response_head(&self.buf, limits, expect)? {
+            None => return Ok(false),
+            Some(h) => h,
+        };
+        self.decoder = BodyDecoder::new(head.framing);
+        self.keep_alive = head.keep_alive || head.is_informational();
+        let flags = (head.keep_alive as u8) | ((head.upgrade as u8) << 1) | ((!self.decoder.is_done() as u8) << 2);
+        let buf = &self.buf[..];
+        self.queue.push(kind::RESPONSE, self.conn.id, |w| {
+            w.u16(head.status).u8(head.version_minor).u8(flags).bytes(&buf[head.reason.clone()]);
+            write_fields(w, buf, &head.headers);
+        });
+        self.buf.advance(head.head_len);
+        self.bytes_parsed += head.head_len as u64;
+        if head.upgrade {
+            self.phase = Phase::AwaitUpgrade;
+            return Ok(false);
+        }
+        if self.decoder.is_done() {
+            self.message_done();
+        } else {
+            self.phase = Phase::Body;
+        }
+        Ok(true)
+    }
+
+    /// At the peer's end of stream: completes a body that runs until close.
+    fn finish_at_eof(&mut self) {
+        if self.phase == Phase::Body && self.decoder.finish_at_eof() {
+            self.queue.push(kind::BODY_END, self.conn.id, |w| {
+                w.u32(0);
+            });
+            self.message_done();
         }
     }
 
@@ -532,6 +621,13 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 w.u32(injected_total);
             });
         }
+        if ctl & CTL_EOF != 0 && !eof {
+            eof = true;
+            if conn.client {
+                r.finish_at_eof();
+            }
+            queue.push(kind::END, conn.id, |_| {});
+        }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             if r.decoder.is_done() {
                 r.message_done();
@@ -580,6 +676,9 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 match conn.stream.read_once(&mut r.buf) {
                     Ok(0) => {
                         eof = true;
+                        if conn.client {
+                            r.finish_at_eof();
+                        }
                         queue.push(kind::END, conn.id, |_| {});
                     }
                     Ok(_) => {

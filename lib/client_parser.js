@@ -1,0 +1,237 @@
+'use strict';
+// The client's response parser as the HTTP layer sees it: the Rust core
+// parses, and a `ResponseParser` turns one socket's core events (head, body
+// chunks, end of message, parse error) into the IncomingMessage and the
+// callbacks Node's `_http_client` hangs on its parser (`onIncoming`, then
+// message completion, upgrade or error). Sockets the core does not own
+// (an Agent's createConnection returning its own Duplex) are read into a
+// virtual core connection, so they parse the same way.
+
+const { binding, connections, ref, unref } = require('./native');
+const { IncomingMessage, readStart, readStop } = require('./incoming_message');
+const { ClientSocket } = require('./client_socket');
+
+/** Bits of `clientExpect` (src/server/conn.rs EXPECT_*). */
+const EXPECT_HEAD = 1;
+const EXPECT_CONNECT = 2;
+const EXPECT_LENIENT = 4;
+
+const kVirtual = Symbol('kVirtual');
+
+/** Turns one socket's core events into a response for `req`. */
+class ResponseParser {
+  constructor(socket, req) {
+    this.socket = socket;
+    this.outgoing = req;
+    this.incoming = null;
+    this.maxHeaderPairs = 2000;
+    this.joinDuplicateHeaders = Boolean(req.joinDuplicateHeaders);
+    /** parserOnIncomingClient(res, shouldKeepAlive), called with this parser. */
+    this.onIncoming = null;
+    /** Called after a final (non-1xx) response's body ended. */
+    this.onMessageDone = null;
+    /** Called with the response when the connection switches protocols. */
+    this.onUpgrade = null;
+    /** Called with a parse error. */
+    this.onError = null;
+  }
+
+  onResponse(status, minor, flags, reason, raw) {
+    const res = new IncomingMessage(this.socket);
+    this.incoming = res;
+    res.httpVersionMajor = 1;
+    res.httpVersionMinor = minor;
+    res.httpVersion = minor === 1 ? '1.1' : `1.${minor}`;
+    res.joinDuplicateHeaders = this.joinDuplicateHeaders;
+    const max = this.maxHeaderPairs;
+    res._addHeaderLines(raw, max > 0 && raw.length > max ? max : raw.length);
+    res.statusCode = status;
+    res.statusMessage = reason;
+    res.upgrade = (flags & 2) !== 0;
+    this.onIncoming(res, (flags & 1) !== 0);
+    if (this.incoming !== res) return; // freed meanwhile (a double response)
+    if (res.upgrade) {
+      this.onUpgrade(res);
+    } else if ((flags & 4) === 0) {
+      this.onBodyEnd(null);
+    }
+  }
+
+  onBody(chunk) {
+    const res = this.incoming;
+    if (res === null || res._dumped) return;
+    if (!res.push(chunk)) readStop(this.socket);
+  }
+
+  onBodyEnd(rawTrailers) {
+    const res = this.incoming;
+    if (res === null) return;
+    res.complete = true;
+    if (rawTrailers && rawTrailers.length) res._addHeaderLines(rawTrailers, rawTrailers.length);
+    res.push(null);
+    readStart(this.socket);
+    const status = res.statusCode;
+    if (status >= 200 || status < 100 || status === 101) this.onMessageDone();
+  }
+
+  onParseError(code, reason, bytesParsed, rawPacket) {
+    const err = new Error(`Parse Error: ${reason}`);
+    err.bytesParsed = bytesParsed;
+    err.code = code;
+    err.reason = reason;
+    err.rawPacket = rawPacket;
+    this.onError(err);
+  }
+
+  /** Detaches from the socket and request (Node's freeParser). */
+  free() {
+    const socket = this.socket;
+    if (socket && socket.parser === this) socket.parser = null;
+    if (this.outgoing && this.outgoing.parser === this) this.outgoing.parser = null;
+    this.socket = null;
+    this.outgoing = null;
+    this.incoming = null;
+    this.onIncoming = null;
+  }
+}
+
+/** Core events of a virtual connection, routed to the foreign socket's parser. */
+class ForeignReader {
+  constructor(socket, id) {
+    this.socket = socket;
+    this.id = id;
+    this.injected = 0;
+    this.parsed = 0;
+    this.holding = false;
+    this.onHead = null;
+    /** Called (with the socket) once the core has seen the stream's end. */
+    this.onStreamEnd = null;
+  }
+  inject(data) {
+    if (typeof data === 'string') data = Buffer.from(data);
+    this.injected = (this.injected + data.length) >>> 0;
+    if (!this.holding) {
+      this.holding = true;
+      ref();
+    }
+    binding.connInject(this.id, data);
+  }
+  onInjected(total) {
+    this.parsed = total;
+    if (this.parsed === this.injected) this.settle();
+  }
+  settle() {
+    if (this.holding) {
+      this.holding = false;
+      unref();
+    }
+  }
+  onResponse(status, minor, flags, reason, raw) {
+    const p = this.socket.parser;
+    if (p) p.onResponse(status, minor, flags, reason, raw);
+  }
+  onBody(chunk) {
+    const p = this.socket.parser;
+    if (p) p.onBody(Buffer.from(chunk));
+  }
+  onBodyEnd(raw) {
+    const p = this.socket.parser;
+    if (p) p.onBodyEnd(raw);
+  }
+  onClientError(code, reason, parsed, rawPacket) {
+    const p = this.socket.parser;
+    if (p) p.onParseError(code, reason, parsed, rawPacket);
+  }
+  onData(head) {
+    const fn = this.onHead;
+    this.onHead = null;
+    close(this.socket);
+    if (fn) fn(Buffer.from(head));
+  }
+  onEnd() {
+    const fn = this.onStreamEnd;
+    if (fn) fn(this.socket);
+  }
+  onTimeout() {}
+  onDrain() {}
+  onClose() {
+    this.settle();
+  }
+}
+
+function close(socket) {
+  const reader = socket[kVirtual];
+  if (!reader) return;
+  socket[kVirtual] = null;
+  socket.removeListener('data', reader.onSocketData);
+  socket.removeListener('end', reader.onSocketEnd);
+  binding.connDestroy(reader.id);
+  reader.settle();
+}
+
+/** The virtual reader of a socket rshttp does not own, created on first use. */
+function foreignReader(socket) {
+  let reader = socket[kVirtual];
+  if (reader) return reader;
+  const id = binding.clientOpenVirtual();
+  reader = new ForeignReader(socket, id);
+  socket[kVirtual] = reader;
+  connections.set(id, reader);
+  reader.onSocketData = (d) => {
+    if (socket.parser) reader.inject(d);
+  };
+  reader.onSocketEnd = () => binding.connInjectEnd(id);
+  socket.on('data', reader.onSocketData);
+  socket.on('end', reader.onSocketEnd);
+  socket.once('close', () => close(socket));
+  return reader;
+}
+
+/**
+ * Attaches a parser for `req`'s response to `socket` and tells the core how
+ * to read it (HEAD, CONNECT, lenient, header size limit).
+ */
+function attachParser(socket, req, lenient) {
+  const parser = new ResponseParser(socket, req);
+  const bits = (req.method === 'HEAD' ? EXPECT_HEAD : 0) |
+    (req.method === 'CONNECT' ? EXPECT_CONNECT : 0) | (lenient ? EXPECT_LENIENT : 0);
+  const max = req.maxHeaderSize || 0;
+  if (socket instanceof ClientSocket) {
+    socket._expectResponse(bits, max);
+  } else {
+    const reader = foreignReader(socket);
+    binding.clientExpect(reader.id, bits, max);
+  }
+  return parser;
+}
+
+/** Whether `socket` is read through a virtual connection. */
+function isForeign(socket) {
+  return !(socket instanceof ClientSocket);
+}
+
+/** For a foreign socket: `fn(socket)` runs when the core has seen its end. */
+function onForeignEnd(socket, fn) {
+  const reader = socket[kVirtual];
+  if (reader) reader.onStreamEnd = fn;
+}
+
+/**
+ * Hands the connection to the caller after an upgrade or CONNECT: `cb(head)`
+ * receives the bytes that followed the response head.
+ */
+function switchToRaw(socket, cb) {
+  if (socket instanceof ClientSocket) {
+    socket.onData = function onHead(head) {
+      delete socket.onData;
+      cb(Buffer.from(head));
+    };
+    socket._switchToRaw();
+  } else {
+    const reader = socket[kVirtual];
+    reader.onHead = cb;
+    binding.connUpgrade(reader.id, true);
+  }
+}
+
+module.exports = { ResponseParser, attachParser, isForeign, onForeignEnd, switchToRaw };

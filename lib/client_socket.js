@@ -1,0 +1,279 @@
+'use strict';
+// `ClientSocket`: the socket of an rshttp client request, a net.Socket whose
+// connection lives in the Rust core. JS resolves the host (dns.lookup or the
+// `lookup` option, every address so IPv6/IPv4 fallback works as Node's
+// autoSelectFamily does); the core connects, writes, and parses responses,
+// which reach the request attached to the socket (`socket.parser`).
+
+const dns = require('dns');
+const net = require('net');
+const { binding, connections, unref } = require('./native');
+const { ServerSocket, kId, kInfo, kRefed, kTimeoutMs } = require('./socket');
+const { ExceptionWithHostPort, codes } = require('./errors');
+const { validateFunction, validatePort, validateString } = require('./validators');
+
+const { ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_IP_ADDRESS, ERR_INVALID_ARG_TYPE } = codes;
+
+const kConnectTimer = Symbol('kConnectTimer');
+const kOnConnect = Symbol('kOnConnect');
+const kNoDelay = Symbol('kNoDelay');
+const kKeepAlive = Symbol('kKeepAlive');
+
+const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
+
+/**
+ * Core events of a client connection, handed on to the request's response
+ * parser (`socket.parser`); with no parser (a pooled socket) a response is
+ * unexpected and ends the connection.
+ */
+const clientEvents = {
+  onResponse(socket, status, minor, flags, reason, raw) {
+    if (socket.parser) socket.parser.onResponse(status, minor, flags, reason, raw);
+    else socket.destroy();
+  },
+  onBody(socket, chunk) {
+    if (socket.parser) socket.parser.onBody(chunk);
+  },
+  onBodyEnd(socket, raw) {
+    if (socket.parser) socket.parser.onBodyEnd(raw);
+  },
+  onClientError(socket, code, reason, parsed, rawPacket) {
+    if (socket.parser) socket.parser.onParseError(code, reason, parsed, rawPacket);
+    else socket.destroy();
+  },
+  onEnd(socket) {
+    socket.push(null);
+    socket.read(0);
+  },
+};
+
+/** A client TCP or unix-domain connection owned by the Rust core. */
+class ClientSocket extends ServerSocket {
+  constructor(options = {}) {
+    super(0, NO_INFO, clientEvents, options);
+    this.allowHalfOpen = Boolean(options.allowHalfOpen);
+    this.connecting = false;
+    this[kConnectTimer] = null;
+    this[kOnConnect] = null;
+    this[kNoDelay] = undefined;
+    this[kKeepAlive] = undefined;
+    // The HTTP layer takes what is read; the stream side only ends.
+    this.resume();
+  }
+
+  get pending() {
+    return this[kId] === 0 || this.connecting;
+  }
+
+  get readyState() {
+    if (this.connecting) return 'opening';
+    return super.readyState;
+  }
+
+  /** net.Socket#connect(options[, listener]) for TCP and unix paths. */
+  connect(options, listener) {
+    if (typeof listener === 'function') this.once('connect', listener);
+    this.connecting = true;
+    if (options.timeout) this.setTimeout(options.timeout);
+    if (options.noDelay !== undefined) this[kNoDelay] = Boolean(options.noDelay);
+    if (options.keepAlive) this[kKeepAlive] = [true, options.keepAliveInitialDelay || 0];
+    if (options.path) {
+      validateString(options.path, 'options.path');
+      this._startNative({ path: options.path }, options.path, 0);
+      return this;
+    }
+    const host = options.host || 'localhost';
+    let port = options.port;
+    if (port !== undefined) {
+      if (typeof port !== 'number' && typeof port !== 'string') {
+        throw new ERR_INVALID_ARG_TYPE('options.port', ['number', 'string'], port);
+      }
+      validatePort(port);
+    }
+    port |= 0;
+    const { localAddress, localPort } = options;
+    if (localAddress && !net.isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
+    if (localPort !== undefined && localPort !== null) validatePort(localPort, 'options.localPort');
+    if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
+    const start = (addresses) => this._startNative({
+      addresses, port, localAddress, localPort: localPort || 0, noDelay: this[kNoDelay] ?? false,
+    }, addresses[0], port);
+
+    const family = net.isIP(host);
+    if (family) {
+      process.nextTick(() => {
+        if (this.connecting && !this.destroyed) start([host]);
+      });
+      return this;
+    }
+    const lookup = options.lookup || dns.lookup;
+    const fam = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family | 0);
+    const dnsOptions = { family: fam, hints: options.hints || 0, all: fam !== 4 && fam !== 6 };
+    if (dnsOptions.hints === 0 && fam !== 4 && fam !== 6) dnsOptions.hints = dns.ADDRCONFIG;
+    lookup(host, dnsOptions, (err, address, addressType) => {
+      let list;
+      if (!err) {
+        list = Array.isArray(address) ? address : [{ address, family: addressType }];
+        if (list.length === 0) err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: host });
+      }
+      if (err) {
+        this.emit('lookup', err, undefined, undefined, host);
+        if (this.connecting) process.nextTick(() => this.destroy(err));
+        return;
+      }
+      const first = list[0];
+      this.emit('lookup', null, first.address, first.family, host);
+      if (!this.connecting || this.destroyed) return;
+      for (const a of list) {
+        if (!net.isIP(a.address)) return this.destroy(new ERR_INVALID_IP_ADDRESS(a.address));
+        if (a.family !== 4 && a.family !== 6 && a.family !== 'IPv4' && a.family !== 'IPv6') {
+          return this.destroy(new ERR_INVALID_ADDRESS_FAMILY(a.family, host, port));
+        }
+      }
+      start(list.map((a) => a.address));
+    });
+    return this;
+  }
+
+  /** Asks the core to connect; `address`/`port` name the target in errors. */
+  _startNative(target, address, port) {
+    let id;
+    try {
+      id = binding.clientConnect(target);
+    } catch (e) {
+      const [code] = String(e.message).split(':');
+      const err = Object.assign(new Error(`connect ${code} ${address}`), { code, syscall: 'connect', address, port });
+      process.nextTick(() => this.destroy(err));
+      return;
+    }
+    this[kId] = id;
+    connections.set(id, this);
+  }
+
+  // Core events (lib/native.js).
+  onConnected(info) {
+    this[kInfo] = info;
+    this.connecting = false;
+    this._clearConnectTimer();
+    if (this[kTimeoutMs]) binding.connSetTimeout(this[kId], this[kTimeoutMs]);
+    if (this[kKeepAlive]) binding.connSetKeepAlive(this[kId], true, this[kKeepAlive][1]);
+    if (this[kNoDelay] !== undefined) binding.connSetNoDelay(this[kId], this[kNoDelay]);
+    const pending = this[kOnConnect];
+    this[kOnConnect] = null;
+    if (pending) for (const fn of pending) fn();
+    this.emit('connect');
+    this.emit('ready');
+  }
+
+  onConnectFailed(code, errno, address, port) {
+    this.connecting = false;
+    const n = require('util').getSystemErrorMap();
+    let uv = -errno;
+    for (const [k, [name]] of n) if (name === code) { uv = k; break; }
+    const err = new ExceptionWithHostPort(uv, 'connect', address, port);
+    if (!port) err.message = `connect ${code} ${address}`;
+    this._releaseRef();
+    this.destroy(err);
+  }
+
+  _releaseRef() {
+    if (this[kRefed]) {
+      this[kRefed] = false;
+      unref();
+    }
+  }
+
+  /** Runs `fn` once connected (now if already). */
+  _whenConnected(fn) {
+    if (!this.connecting) return fn();
+    (this[kOnConnect] ||= []).push(fn);
+  }
+
+  _write(chunk, encoding, cb) {
+    if (this.connecting) return this._whenConnected(() => super._write(chunk, encoding, cb));
+    super._write(chunk, encoding, cb);
+  }
+
+  _writev(chunks, cb) {
+    if (this.connecting) return this._whenConnected(() => super._writev(chunks, cb));
+    super._writev(chunks, cb);
+  }
+
+  _final(cb) {
+    if (this.connecting) return this._whenConnected(() => super._final(cb));
+    super._final(cb);
+  }
+
+  _destroy(err, cb) {
+    this._clearConnectTimer();
+    const id = this[kId];
+    if (this.connecting || id === 0) {
+      this.connecting = false;
+      if (id !== 0) {
+        binding.clientCancel(id);
+        connections.delete(id);
+      }
+      this._releaseRef();
+    }
+    super._destroy(err, cb);
+  }
+
+  setTimeout(ms, cb) {
+    super.setTimeout(ms, cb);
+    if (this.connecting || this[kId] === 0) {
+      this[kTimeoutMs] = this.timeout;
+      this._clearConnectTimer();
+      if (this.timeout > 0) {
+        this[kConnectTimer] = setTimeout(() => {
+          this[kConnectTimer] = null;
+          this.emit('timeout');
+        }, this.timeout);
+        this[kConnectTimer].unref();
+      }
+    }
+    return this;
+  }
+
+  _clearConnectTimer() {
+    if (this[kConnectTimer]) {
+      clearTimeout(this[kConnectTimer]);
+      this[kConnectTimer] = null;
+    }
+  }
+
+  setNoDelay(on = true) {
+    if (this.connecting || this[kId] === 0) this[kNoDelay] = Boolean(on);
+    else super.setNoDelay(on);
+    return this;
+  }
+
+  setKeepAlive(on = false, delay = 0) {
+    if (this.connecting || this[kId] === 0) this[kKeepAlive] = on ? [true, ~~(delay / 1) || 0] : undefined;
+    else super.setKeepAlive(on, delay);
+    return this;
+  }
+
+  /** How the core reads the next response: HEAD/CONNECT/lenient bits, head size limit. */
+  _expectResponse(bits, maxHeaderSize) {
+    this._whenConnected(() => {
+      if (this[kId] !== 0) binding.clientExpect(this[kId], bits, maxHeaderSize);
+    });
+  }
+}
+
+/**
+ * `net.createConnection(options[, connectListener])` for the HTTP client:
+ * a ClientSocket connecting as options say. Also accepts (port[, host]) and
+ * (path) like net.
+ */
+function createConnection(options, listener, extra) {
+  if (typeof options !== 'object' || options === null) {
+    if (typeof options === 'string' && !/^\d+$/.test(options)) options = { path: options };
+    else options = { port: options, host: typeof listener === 'string' ? listener : undefined };
+    if (typeof listener !== 'function') listener = extra;
+  }
+  const socket = new ClientSocket(options);
+  return socket.connect(options, listener);
+}
+
+module.exports = { ClientSocket, createConnection };

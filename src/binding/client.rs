@@ -1,0 +1,89 @@
+//! Client calls from JS: open a connection (to addresses JS resolved, or a
+//! unix path), open a virtual one over a stream of JS's own, and say how the
+//! next response on a connection is to be read. Writing, pausing, timeouts
+//! and closing are the shared `conn*` calls of `server.rs`.
+use super::runtime::runtime;
+use super::sink;
+use crate::client::{self, ConnectTarget};
+use crate::proto::HeadLimits;
+use crate::server::{registry, ServerConfig};
+use napi::bindgen_prelude::*;
+
+/// Where and how to connect, from the JS `ClientSocket`.
+#[napi(object)]
+pub struct ConnectOptions {
+    /// IP literals to try in order (JS resolved the name).
+    pub addresses: Option<Vec<String>>,
+    pub port: Option<u32>,
+    /// A unix-domain socket path instead of addresses.
+    pub path: Option<String>,
+    pub local_address: Option<String>,
+    pub local_port: Option<u32>,
+    pub no_delay: Option<bool>,
+}
+
+/// Connection settings of a client: no server timers, default head limits.
+fn client_config() -> ServerConfig {
+    ServerConfig {
+        limits: HeadLimits::default(),
+        headers_timeout_ms: 0,
+        request_timeout_ms: 0,
+        keep_alive_timeout_ms: 0,
+        ..ServerConfig::default()
+    }
+}
+
+/// Starts connecting; returns the connection id. The outcome arrives as a
+/// CONNECTED or CONNECT_FAILED event.
+#[napi(js_name = "clientConnect")]
+pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
+    let queue = sink::queue()?;
+    let target = if let Some(path) = opts.path {
+        ConnectTarget::Unix { path }
+    } else {
+        let port = opts.port.unwrap_or(80) as u16;
+        let mut addrs = Vec::new();
+        for a in opts.addresses.unwrap_or_default() {
+            let ip: std::net::IpAddr =
+                a.parse().map_err(|_| Error::new(Status::InvalidArg, format!("EINVAL:connect:{}", a)))?;
+            addrs.push(std::net::SocketAddr::new(ip, port));
+        }
+        let local = match opts.local_address {
+            Some(a) => Some(a.parse().map_err(|_| Error::new(Status::InvalidArg, format!("EINVAL:bind:{}", a)))?),
+            None => None,
+        };
+        ConnectTarget::Tcp { addrs, local, local_port: opts.local_port.unwrap_or(0) as u16 }
+    };
+    Ok(client::open(runtime().handle(), target, opts.no_delay.unwrap_or(false), queue, client_config()))
+}
+
+/// Opens a client connection with no socket; responses are parsed from
+/// what `connInject` hands in.
+#[napi(js_name = "clientOpenVirtual")]
+pub fn client_open_virtual() -> Result<u32> {
+    let queue = sink::queue()?;
+    Ok(client::open_virtual(runtime().handle(), queue, client_config()))
+}
+
+/// How the next response is read: bits 1 HEAD request, 2 CONNECT, 4 lenient
+/// parsing; `max_header_size` 0 for the default.
+#[napi(js_name = "clientExpect")]
+pub fn client_expect(id: u32, bits: u32, max_header_size: u32) {
+    if let Some(c) = registry::get(id) {
+        c.expect_response(bits as u8, max_header_size);
+    }
+}
+
+/// Ends the bytes injected into a virtual connection (the stream ended).
+#[napi(js_name = "connInjectEnd")]
+pub fn conn_inject_end(id: u32) {
+    if let Some(c) = registry::get(id) {
+        c.inject_eof();
+    }
+}
+
+/// Stops a connect in flight; false if `id` is not connecting.
+#[napi(js_name = "clientCancel")]
+pub fn client_cancel(id: u32) -> bool {
+    client::cancel(id)
+}

@@ -1,0 +1,140 @@
+//! Opening a client connection: try each resolved address in turn (Node's
+//! family fallback for names like `localhost`), bind a local address or port
+//! when asked, then run the connection task. A connect JS gives up on is
+//! cancelled by id.
+use crate::events::{kind, EventQueue};
+use crate::server::conn::{self, Conn};
+use crate::server::stream::Stream;
+use crate::server::{registry, ServerConfig};
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::Notify;
+
+/// Where a client connection goes.
+#[derive(Debug, Clone)]
+pub enum ConnectTarget {
+    /// Resolved addresses, tried in order, and an optional local address/port.
+    Tcp { addrs: Vec<SocketAddr>, local: Option<IpAddr>, local_port: u16 },
+    /// A unix-domain socket path.
+    Unix { path: String },
+}
+
+/// Connects in flight, by id, so `cancel` can stop them.
+fn pending() -> &'static Mutex<HashMap<u32, Arc<Notify>>> {
+    static PENDING: OnceLock<Mutex<HashMap<u32, Arc<Notify>>>> = OnceLock::new();
+    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Stops a connect still in flight; false if `id` is not connecting.
+pub fn cancel(id: u32) -> bool {
+    match pending().lock().unwrap().remove(&id) {
+        Some(n) => {
+            n.notify_one();
+            true
+        }
+        None => false,
+    }
+}
+
+fn errno_code(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(111) => "ECONNREFUSED",
+        Some(110) => "ETIMEDOUT",
+        Some(113) => "EHOSTUNREACH",
+        Some(101) => "ENETUNREACH",
+        Some(99) => "EADDRNOTAVAIL",
+        Some(98) => "EADDRINUSE",
+        Some(2) => "ENOENT",
+        Some(13) => "EACCES",
+        Some(22) => "EINVAL",
+        Some(97) => "EAFNOSUPPORT",
+        Some(104) => "ECONNRESET",
+        _ => "EIO",
+    }
+}
+
+async fn connect_tcp(addr: SocketAddr, local: Option<IpAddr>, local_port: u16) -> io::Result<tokio::net::TcpStream> {
+    let sock = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    if local.is_some() || local_port != 0 {
+        let ip = local.unwrap_or(if addr.is_ipv4() { IpAddr::from([0, 0, 0, 0]) } else { IpAddr::from([0u16; 8]) });
+        sock.bind(SocketAddr::new(ip, local_port))?;
+    }
+    sock.connect(addr).await
+}
+
+/// What a successful connect reports: remote, remote port, family, local, local port.
+type Endpoints = (String, u16, u8, String, u16);
+
+async fn establish(target: &ConnectTarget) -> Result<(Stream, Endpoints), (io::Error, String, u16)> {
+    match target {
+        ConnectTarget::Unix { path } => match tokio::net::UnixStream::connect(path).await {
+            Ok(s) => Ok((Stream::Unix(s), (String::new(), 0, 0, String::new(), 0))),
+            Err(e) => Err((e, path.clone(), 0)),
+        },
+        ConnectTarget::Tcp { addrs, local, local_port } => {
+            let mut last = None;
+            for addr in addrs {
+                match connect_tcp(*addr, *local, *local_port).await {
+                    Ok(s) => {
+                        let peer = s.peer_addr().unwrap_or(*addr);
+                        let me = s.local_addr().unwrap_or(*addr);
+                        let fam = if peer.is_ipv4() { 4 } else { 6 };
+                        let ends = (peer.ip().to_string(), peer.port(), fam, me.ip().to_string(), me.port());
+                        return Ok((Stream::Tcp(s), ends));
+                    }
+                    Err(e) => last = Some((e, addr.ip().to_string(), addr.port())),
+                }
+            }
+            Err(last.unwrap_or_else(|| (io::ErrorKind::InvalidInput.into(), String::new(), 0)))
+        }
+    }
+}
+
+/// Starts connecting to `target`; returns the connection's id at once. The
+/// outcome arrives as CONNECTED (then the usual connection events) or
+/// CONNECT_FAILED.
+pub fn open(rt: &tokio::runtime::Handle, target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+    let id = registry::next_id();
+    let stop = Arc::new(Notify::new());
+    pending().lock().unwrap().insert(id, stop.clone());
+    rt.spawn(async move {
+        let res = tokio::select! {
+            _ = stop.notified() => return,
+            res = establish(&target) => res,
+        };
+        if pending().lock().unwrap().remove(&id).is_none() {
+            return; // cancelled just as it finished
+        }
+        match res {
+            Ok((stream, (remote, rport, fam, local, lport))) => {
+                stream.set_nodelay(no_delay);
+                let conn = Arc::new(Conn::new_client(id, stream, &cfg));
+                registry::insert(conn.clone());
+                queue.push(kind::CONNECTED, id, |w| {
+                    w.str(&remote).u16(rport).u8(fam).str(&local).u16(lport);
+                });
+                conn::run(conn, queue, Arc::new(cfg)).await;
+            }
+            Err((e, address, port)) => {
+                let code = errno_code(&e);
+                let errno = e.raw_os_error().unwrap_or(5) as u32;
+                queue.push(kind::CONNECT_FAILED, id, |w| {
+                    w.str(code).u32(errno).str(&address).u16(port);
+                });
+            }
+        }
+    });
+    id
+}
+
+/// A client connection with no socket: JS injects what a stream of its own
+/// receives and writes requests to that stream itself.
+pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+    let conn = Arc::new(Conn::new_client(registry::next_id(), Stream::Virtual, &cfg));
+    let id = conn.id;
+    registry::insert(conn.clone());
+    rt.spawn(conn::run(conn, queue, Arc::new(cfg)));
+    id
+}

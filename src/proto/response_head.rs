@@ -1,0 +1,198 @@
+//! Response heads: the status line and header block of one HTTP/1.x
+//! response, parsed by httparse and framed the way llhttp frames responses
+//! for Node's client (HEAD and CONNECT answers, 1xx, 204/304, bodies that
+//! run until the connection closes).
+
+use super::request_head::{check_line_endings, has_token, map_httparse_error, range_of};
+use super::{BodyFraming, HeadLimits, ParseError};
+use std::ops::Range;
+
+/// What the request that a response answers implies for its framing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResponseExpect {
+    /// The request was HEAD: the response has no body whatever it says.
+    pub head: bool,
+    /// The request was CONNECT: any final response switches protocols.
+    pub connect: bool,
+}
+
+/// A parsed response head, as byte ranges into the buffer it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub status: u16,
+    pub reason: Range<usize>,
+    /// Minor HTTP version (major is always 1).
+    pub version_minor: u8,
+    /// (name, value) ranges, in order received.
+    pub headers: Vec<(Range<usize>, Range<usize>)>,
+    /// Bytes the head occupied, including the blank line.
+    pub head_len: usize,
+    pub framing: BodyFraming,
+    /// Whether the connection can carry another request afterwards.
+    pub keep_alive: bool,
+    /// The connection switches protocols after this head (101, or CONNECT).
+    pub upgrade: bool,
+}
+
+impl ResponseHead {
+    /// A 1xx response other than 101: a final response follows it.
+    pub fn is_informational(&self) -> bool {
+        (100..200).contains(&self.status) && self.status != 101
+    }
+}
+
+/// Parses one response head from the start of `buf`. `Ok(None)` means more
+/// bytes are needed; errors carry llhttp's codes.
+pub fn parse_response_head(
+    buf: &[u8],
+    limits: HeadLimits,
+    expect: ResponseExpect,
+) -> Result<Option<ResponseHead>, ParseError> {
+    let prefix = &buf[..buf.len().min(5)];
+    if !b"HTTP/".starts_with(prefix) {
+        return Err(ParseError::ExpectedHttp);
+    }
+    let mut small = [httparse::EMPTY_HEADER; 64];
+    let mut big;
+    let mut headers: &mut [httparse::Header] = &mut small;
+    let mut res = httparse::Response::new(headers);
+    let mut status = res.parse(buf);
+    if let Err(httparse::Error::TooManyHeaders) = status {
+        big = vec![httparse::EMPTY_HEADER; buf.len() / 3 + 1];
+        headers = &mut big;
+        res = httparse::Response::new(headers);
+        status = res.parse(buf);
+    }
+    let head_len = match status {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            if buf.len() > limits.max_header_size {
+                return Err(ParseError::HeaderOverflow);
+            }
+            return Ok(None);
+        }
+        Err(httparse::Error::Status) => return Err(ParseError::InvalidStatus),
+        Err(e) => {
+            if !limits.lenient {
+                let end = buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |p| p + 4);
+                let scan = if buf[..end].last() == Some(&b'\r') { &buf[..end - 1] } else { &buf[..end] };
+                check_line_endings(scan)?;
+            }
+            return Err(map_httparse_error(e));
+        }
+    };
+    if head_len > limits.max_header_size {
+        return Err(ParseError::HeaderOverflow);
+    }
+    if !limits.lenient {
+        check_line_endings(&buf[..head_len])?;
+    }
+    let status = res.code.unwrap_or(0);
+    let version_minor = res.version.unwrap_or(1);
+    let reason = res.reason.map(|r| range_of(buf, r.as_bytes())).unwrap_or(head_len..head_len);
+
+    let mut content_length: Option<u64> = None;
+    let mut te_seen = false;
+    let mut te_chunked_last = false;
+    let mut conn_close = false;
+    let mut conn_keep_alive = false;
+    let mut ranges = Vec::with_capacity(res.headers.len());
+    for h in res.headers.iter() {
+        let name = h.name.as_bytes();
+        let value = h.value;
+        ranges.push((range_of(buf, name), range_of(buf, value)));
+        if name.eq_ignore_ascii_case(b"content-length") {
+            if te_seen && !limits.lenient {
+                return Err(ParseError::UnexpectedContentLength);
+            }
+            if content_length.is_some() {
+                return Err(ParseError::DuplicateContentLength);
+            }
+            let v = value.trim_ascii();
+            if v.is_empty() || !v.iter().all(u8::is_ascii_digit) || v.len() > 19 {
+                return Err(ParseError::InvalidContentLength);
+            }
+            content_length = Some(std::str::from_utf8(v).unwrap().parse().map_err(|_| ParseError::InvalidContentLength)?);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            if content_length.is_some() && !limits.lenient {
+                return Err(ParseError::TransferEncodingWithContentLength);
+            }
+            te_seen = true;
+            for token in value.split(|&b| b == b',') {
+                te_chunked_last = token.trim_ascii().eq_ignore_ascii_case(b"chunked");
+            }
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            conn_close |= has_token(value, "close");
+            conn_keep_alive |= has_token(value, "keep-alive");
+        }
+    }
+    let informational = (100..200).contains(&status) && status != 101;
+    let upgrade = status == 101 || (expect.connect && !informational);
+    let no_body = upgrade || informational || status == 204 || status == 304 || expect.head;
+    let framing = if no_body {
+        BodyFraming::None
+    } else if te_seen {
+        if te_chunked_last { BodyFraming::Chunked } else { BodyFraming::UntilClose }
+    } else {
+        match content_length {
+            Some(0) => BodyFraming::None,
+            Some(n) => BodyFraming::Length(n),
+            None => BodyFraming::UntilClose,
+        }
+    };
+    let persistent_by_headers = if version_minor >= 1 { !conn_close } else { conn_keep_alive && !conn_close };
+    let keep_alive = persistent_by_headers && framing != BodyFraming::UntilClose;
+    Ok(Some(ResponseHead { status, reason, version_minor, headers: ranges, head_len, framing, keep_alive, upgrade }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str, expect: ResponseExpect) -> Result<Option<ResponseHead>, ParseError> {
+        parse_response_head(s.as_bytes(), HeadLimits::default(), expect)
+    }
+
+    #[test]
+    fn framing_follows_llhttp() {
+        let none = ResponseExpect::default();
+        let h = parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", none).unwrap().unwrap();
+        assert_eq!((h.status, h.framing, h.keep_alive), (200, BodyFraming::Length(5), true));
+        let h = parse("HTTP/1.1 200 OK\r\n\r\n", none).unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (BodyFraming::UntilClose, false));
+        let h = parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", ResponseExpect { head: true, connect: false }).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::None);
+        let h = parse("HTTP/1.1 204 No Content\r\n\r\n", none).unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (BodyFraming::None, true));
+        let h = parse("HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n", none).unwrap().unwrap();
+        assert!(h.is_informational());
+        let h = parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\n\r\n", none).unwrap().unwrap();
+        assert!(h.upgrade);
+        let h = parse("HTTP/1.1 200 Connection established\r\n\r\n", ResponseExpect { head: false, connect: true }).unwrap().unwrap();
+        assert!(h.upgrade && h.framing == BodyFraming::None);
+        let h = parse("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", none).unwrap().unwrap();
+        assert!(!h.keep_alive);
+        let h = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", none).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Chunked);
+        let h = parse("HTTP/1.1 200\r\n\r\n", none).unwrap().unwrap();
+        assert_eq!(h.reason.len(), 0);
+    }
+
+    #[test]
+    fn errors_carry_llhttp_codes() {
+        let none = ResponseExpect::default();
+        assert_eq!(parse("bad http", none), Err(ParseError::ExpectedHttp));
+        assert_eq!(parse("HTTP/1.1 2x0 OK\r\n\r\n", none), Err(ParseError::InvalidStatus));
+        assert_eq!(
+            parse("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", none),
+            Err(ParseError::TransferEncodingWithContentLength)
+        );
+        assert_eq!(
+            parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", none),
+            Err(ParseError::UnexpectedContentLength)
+        );
+        assert_eq!(parse("HTT", none), Ok(None));
+        let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(20000));
+        assert_eq!(parse(&big, none), Err(ParseError::HeaderOverflow));
+    }
+}
