@@ -18,9 +18,18 @@ const EXPECT_LENIENT = 4;
 
 const kVirtual = Symbol('kVirtual');
 
+/** Freed parsers, reused as Node reuses its parser objects. */
+const freeList = [];
+const MAX_FREE = 1000;
+
 /** Turns one socket's core events into a response for `req`. */
 class ResponseParser {
   constructor(socket, req) {
+    this.init(socket, req);
+  }
+
+  init(socket, req) {
+    this.freed = false;
     this.socket = socket;
     this.outgoing = req;
     this.incoming = null;
@@ -39,9 +48,10 @@ class ResponseParser {
   onResponse(status, minor, flags, reason, raw) {
     const res = new IncomingMessage(this.socket);
     this.incoming = res;
-    res.httpVersionMajor = 1;
+    const major = flags >> 4;
+    res.httpVersionMajor = major;
     res.httpVersionMinor = minor;
-    res.httpVersion = minor === 1 ? '1.1' : `1.${minor}`;
+    res.httpVersion = major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
     res.joinDuplicateHeaders = this.joinDuplicateHeaders;
     const max = this.maxHeaderPairs;
     res._addHeaderLines(raw, max > 0 && raw.length > max ? max : raw.length);
@@ -85,6 +95,8 @@ class ResponseParser {
 
   /** Detaches from the socket and request (Node's freeParser). */
   free() {
+    if (this.freed) return;
+    this.freed = true;
     const socket = this.socket;
     if (socket && socket.parser === this) socket.parser = null;
     if (this.outgoing && this.outgoing.parser === this) this.outgoing.parser = null;
@@ -92,6 +104,7 @@ class ResponseParser {
     this.outgoing = null;
     this.incoming = null;
     this.onIncoming = null;
+    if (freeList.length < MAX_FREE) freeList.push(this);
   }
 }
 
@@ -106,6 +119,12 @@ class ForeignReader {
     this.onHead = null;
     /** Called (with the socket) once the core has seen the stream's end. */
     this.onStreamEnd = null;
+    /** The core has delivered everything up to the stream's end. */
+    this.ended = false;
+    /** The stream is paused until the core has parsed what it was given. */
+    this.waiting = false;
+    /** Run after the end, once the events before it were handled. */
+    this.afterEnd = [];
   }
   inject(data) {
     if (typeof data === 'string') data = Buffer.from(data);
@@ -118,7 +137,15 @@ class ForeignReader {
   }
   onInjected(total) {
     this.parsed = total;
-    if (this.parsed === this.injected) this.settle();
+    if (this.parsed === this.injected) {
+      this.settle();
+      // The events of what was injected are delivered: let the stream go on
+      // (so its 'end' comes after them, as with a synchronous parser).
+      if (this.waiting) {
+        this.waiting = false;
+        if (!this.socket.destroyed) this.socket.resume();
+      }
+    }
   }
   settle() {
     if (this.holding) {
@@ -149,8 +176,16 @@ class ForeignReader {
     if (fn) fn(Buffer.from(head));
   }
   onEnd() {
-    const fn = this.onStreamEnd;
-    if (fn) fn(this.socket);
+    // As a socket's 'end' follows the last data in a later tick.
+    this.ended = true;
+    process.nextTick(() => {
+      const socket = this.socket;
+      if (this.onStreamEnd && !socket.destroyed) this.onStreamEnd(socket);
+      const fns = this.afterEnd;
+      this.afterEnd = [];
+      for (const fn of fns) fn();
+      if (socket.destroyed) close(socket);
+    });
   }
   onTimeout() {}
   onDrain() {}
@@ -178,12 +213,22 @@ function foreignReader(socket) {
   socket[kVirtual] = reader;
   connections.set(id, reader);
   reader.onSocketData = (d) => {
-    if (socket.parser) reader.inject(d);
+    if (!socket.parser) return;
+    reader.inject(d);
+    if (!reader.waiting) {
+      reader.waiting = true;
+      socket.pause();
+    }
   };
   reader.onSocketEnd = () => binding.connInjectEnd(id);
   socket.on('data', reader.onSocketData);
   socket.on('end', reader.onSocketEnd);
-  socket.once('close', () => close(socket));
+  // What was injected is still being parsed: end the input and let the
+  // virtual connection go once the core has delivered it all.
+  socket.once('close', () => {
+    if (reader.ended) close(socket);
+    else binding.connInjectEnd(id);
+  });
   return reader;
 }
 
@@ -192,7 +237,9 @@ function foreignReader(socket) {
  * to read it (HEAD, CONNECT, lenient, header size limit).
  */
 function attachParser(socket, req, lenient) {
-  const parser = new ResponseParser(socket, req);
+  let parser = freeList.pop();
+  if (parser) parser.init(socket, req);
+  else parser = new ResponseParser(socket, req);
   const bits = (req.method === 'HEAD' ? EXPECT_HEAD : 0) |
     (req.method === 'CONNECT' ? EXPECT_CONNECT : 0) | (lenient ? EXPECT_LENIENT : 0);
   const max = req.maxHeaderSize || 0;
@@ -208,6 +255,20 @@ function attachParser(socket, req, lenient) {
 /** Whether `socket` is read through a virtual connection. */
 function isForeign(socket) {
   return !(socket instanceof ClientSocket);
+}
+
+/**
+ * For a foreign socket whose input the core has not finished parsing:
+ * runs `listener` on the socket once it has (if it is still a 'close'
+ * listener then) and returns true. False when nothing is pending.
+ */
+function deferClose(socket, listener) {
+  const reader = socket[kVirtual];
+  if (!reader || reader.ended) return false;
+  reader.afterEnd.push(() => {
+    if (socket.listeners('close').includes(listener)) listener.call(socket);
+  });
+  return true;
 }
 
 /** For a foreign socket: `fn(socket)` runs when the core has seen its end. */
@@ -234,4 +295,4 @@ function switchToRaw(socket, cb) {
   }
 }
 
-module.exports = { ResponseParser, attachParser, isForeign, onForeignEnd, switchToRaw };
+module.exports = { ResponseParser, attachParser, deferClose, isForeign, onForeignEnd, switchToRaw };

@@ -10,7 +10,7 @@ const { addAbortSignal, finished } = require('stream');
 const { OutgoingMessage, kOutHeaders, kNeedDrain, kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const agentModule = require('./agent');
 const { createConnection } = require('./client_socket');
-const { attachParser, isForeign, onForeignEnd, switchToRaw } = require('./client_parser');
+const { attachParser, deferClose, isForeign, onForeignEnd, switchToRaw } = require('./client_parser');
 const { ConnResetException, codes } = require('./errors');
 const { checkIsHttpToken, validateBoolean, validateInteger, validateNumber } = require('./validators');
 
@@ -19,6 +19,7 @@ const {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_HTTP_TOKEN,
   ERR_INVALID_PROTOCOL,
+  ERR_OUT_OF_RANGE,
   ERR_UNESCAPED_CHARACTERS,
 } = codes;
 
@@ -38,8 +39,14 @@ function validateHost(host, name) {
 
 /** Node's getTimerDuration: a non-negative number, capped at TIMEOUT_MAX. */
 function timerDuration(msecs, name) {
-  validateNumber(msecs, name, 0);
-  return msecs > TIMEOUT_MAX ? TIMEOUT_MAX : msecs;
+  validateNumber(msecs, name);
+  if (msecs < 0 || !Number.isFinite(msecs)) throw new ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
+  if (msecs > TIMEOUT_MAX) {
+    process.emitWarning(`${msecs} does not fit into a 32-bit signed integer.` +
+      `\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
+    return TIMEOUT_MAX;
+  }
+  return msecs;
 }
 
 function isURL(v) {
@@ -200,6 +207,12 @@ function ClientRequest(input, options, cb) {
     // No agent: Connection: close.
     this._last = true;
     this.shouldKeepAlive = false;
+    // The connection's `path` is the unix socket path, not the request's.
+    if (optsWithoutSignal.path || optsWithoutSignal.socketPath) {
+      optsWithoutSignal = { ...optsWithoutSignal };
+      if (optsWithoutSignal.socketPath) optsWithoutSignal.path = optsWithoutSignal.socketPath;
+      else optsWithoutSignal.path = undefined;
+    }
     if (typeof optsWithoutSignal.createConnection === 'function') {
       let called = false;
       const oncreate = (err, socket) => {
@@ -263,6 +276,8 @@ function ondrain() {
 
 function socketCloseListener() {
   const socket = this;
+  // A foreign socket's last bytes may still be in the core's hands.
+  if (isForeign(socket) && deferClose(socket, socketCloseListener)) return;
   const req = socket._httpMessage;
   const parser = socket.parser;
   const res = req.res;

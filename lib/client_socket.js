@@ -7,10 +7,10 @@
 
 const dns = require('dns');
 const net = require('net');
-const { binding, connections, unref } = require('./native');
+const { binding, connections, ref, unref } = require('./native');
 const { ServerSocket, kId, kInfo, kRefed, kTimeoutMs } = require('./socket');
-const { ExceptionWithHostPort, codes } = require('./errors');
-const { validateFunction, validatePort, validateString } = require('./validators');
+const { AbortError, ExceptionWithHostPort, codes } = require('./errors');
+const { validateAbortSignal, validateFunction, validatePort, validateString } = require('./validators');
 
 const { ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_IP_ADDRESS, ERR_INVALID_ARG_TYPE } = codes;
 
@@ -18,6 +18,7 @@ const kConnectTimer = Symbol('kConnectTimer');
 const kOnConnect = Symbol('kOnConnect');
 const kNoDelay = Symbol('kNoDelay');
 const kKeepAlive = Symbol('kKeepAlive');
+const kUserUnref = Symbol('kUserUnref');
 
 const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
 
@@ -41,10 +42,6 @@ const clientEvents = {
     if (socket.parser) socket.parser.onParseError(code, reason, parsed, rawPacket);
     else socket.destroy();
   },
-  onEnd(socket) {
-    socket.push(null);
-    socket.read(0);
-  },
 };
 
 /** A client TCP or unix-domain connection owned by the Rust core. */
@@ -57,6 +54,10 @@ class ClientSocket extends ServerSocket {
     this[kOnConnect] = null;
     this[kNoDelay] = undefined;
     this[kKeepAlive] = undefined;
+    this[kUserUnref] = false;
+    // Nothing holds the event loop until the core is connecting (a lookup
+    // that never answers does not keep the process alive, as in net).
+    this._releaseRef();
     // The HTTP layer takes what is read; the stream side only ends.
     this.resume();
   }
@@ -74,6 +75,7 @@ class ClientSocket extends ServerSocket {
   connect(options, listener) {
     if (typeof listener === 'function') this.once('connect', listener);
     this.connecting = true;
+    if (options.signal) this._watchSignal(options.signal);
     if (options.timeout) this.setTimeout(options.timeout);
     if (options.noDelay !== undefined) this[kNoDelay] = Boolean(options.noDelay);
     if (options.keepAlive) this[kKeepAlive] = [true, options.keepAliveInitialDelay || 0];
@@ -135,6 +137,18 @@ class ClientSocket extends ServerSocket {
     return this;
   }
 
+  /** Destroys the socket with an AbortError when `signal` aborts (net's `signal` option). */
+  _watchSignal(signal) {
+    validateAbortSignal(signal, 'options.signal');
+    const onAbort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
+    if (signal.aborted) {
+      process.nextTick(onAbort);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.once('close', () => signal.removeEventListener('abort', onAbort));
+  }
+
   /** Asks the core to connect; `address`/`port` name the target in errors. */
   _startNative(target, address, port) {
     let id;
@@ -148,9 +162,32 @@ class ClientSocket extends ServerSocket {
     }
     this[kId] = id;
     connections.set(id, this);
+    if (!this[kUserUnref] && !this[kRefed]) {
+      this[kRefed] = true;
+      ref();
+    }
+  }
+
+  ref() {
+    this[kUserUnref] = false;
+    if (this[kId] !== 0) super.ref();
+    return this;
+  }
+
+  unref() {
+    this[kUserUnref] = true;
+    super.unref();
+    return this;
   }
 
   // Core events (lib/native.js).
+  onEnd() {
+    // The readable side ends now, so 'end' comes before a 'close' that
+    // follows in the same batch.
+    this.push(null);
+    this.read(0);
+  }
+
   onConnected(info) {
     this[kInfo] = info;
     this.connecting = false;

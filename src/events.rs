@@ -44,7 +44,8 @@ pub mod kind {
     /// id=conn; connecting failed: str code, u32 errno, str address, u16 port.
     pub const CONNECT_FAILED: u8 = 14;
     /// id=conn; a response head: u16 status, u8 minor version, u8 flags
-    /// (1 keep-alive, 2 upgrade, 4 has body), bytes reason, u32 count, then
+    /// (1 keep-alive, 2 upgrade, 4 has body, major version in the high nibble),
+    /// bytes reason, u32 count, then
     /// count times (bytes name, bytes value).
     pub const RESPONSE: u8 = 15;
 }

@@ -21,7 +21,7 @@ pub struct ResponseExpect {
 pub struct ResponseHead {
     pub status: u16,
     pub reason: Range<usize>,
-    /// Minor HTTP version (major is always 1).
+    pub version_major: u8,
     pub version_minor: u8,
     /// (name, value) ranges, in order received.
     pub headers: Vec<(Range<usize>, Range<usize>)>,
@@ -32,6 +32,9 @@ pub struct ResponseHead {
     pub keep_alive: bool,
     /// The connection switches protocols after this head (101, or CONNECT).
     pub upgrade: bool,
+    /// When lenient parsing unfolded header lines: the head as parsed, which
+    /// `reason` and `headers` index instead of the input.
+    pub rebuilt: Option<Vec<u8>>,
 }
 
 impl ResponseHead {
@@ -42,12 +45,61 @@ impl ResponseHead {
 }
 
 /// Parses one response head from the start of `buf`. `Ok(None)` means more
-/// bytes are needed; errors carry llhttp's codes.
+/// bytes are needed; errors carry llhttp's codes. HTTP versions other than
+/// 1.x are accepted as llhttp accepts them; in lenient mode folded header
+/// lines are unfolded and control bytes in values taken.
 pub fn parse_response_head(
     buf: &[u8],
     limits: HeadLimits,
     expect: ResponseExpect,
 ) -> Result<Option<ResponseHead>, ParseError> {
+    // httparse knows HTTP/1.x only: parse a copy that says 1.1.
+    let version = match buf.get(5..8) {
+        Some([maj, b'.', min]) if maj.is_ascii_digit() && min.is_ascii_digit() => Some((maj - b'0', min - b'0')),
+        _ => None,
+    };
+    let odd_version = matches!(version, Some((maj, _)) if maj != 1);
+    if limits.lenient || odd_version {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4) {
+            let head = &buf[..end];
+            let folded = limits.lenient && head.windows(3).any(|w| w[0] == b'\r' && w[1] == b'\n' && (w[2] == b' ' || w[2] == b'\t'));
+            let control = limits.lenient && head.iter().any(|&b| b < 0x20 && b != b'\r' && b != b'\n' && b != b'\t');
+            if folded || control || odd_version {
+                // `norm` is parsed; `out` (same offsets, control bytes kept) is delivered.
+                let mut norm = Vec::with_capacity(end);
+                let mut out = Vec::with_capacity(end);
+                let mut i = 0;
+                while i < end {
+                    let b = head[i];
+                    if folded && b == b'\r' && head.get(i + 1) == Some(&b'\n') && matches!(head.get(i + 2), Some(b' ') | Some(b'\t')) {
+                        i += 2;
+                        continue;
+                    }
+                    norm.push(if control && b < 0x20 && b != b'\r' && b != b'\n' && b != b'\t' { b' ' } else { b });
+                    out.push(b);
+                    i += 1;
+                }
+                if odd_version {
+                    norm[5..8].copy_from_slice(b"1.1");
+                }
+                let mut h = parse_plain(&norm, limits, expect)?.ok_or(ParseError::InvalidConstant)?;
+                if let Some((maj, min)) = version {
+                    h.version_major = maj;
+                    h.version_minor = min;
+                    if maj != 1 {
+                        h.keep_alive = false;
+                    }
+                }
+                h.head_len = end;
+                h.rebuilt = Some(out);
+                return Ok(Some(h));
+            }
+        }
+    }
+    parse_plain(buf, limits, expect)
+}
+
+fn parse_plain(buf: &[u8], limits: HeadLimits, expect: ResponseExpect) -> Result<Option<ResponseHead>, ParseError> {
     let prefix = &buf[..buf.len().min(5)];
     if !b"HTTP/".starts_with(prefix) {
         return Err(ParseError::ExpectedHttp);
@@ -89,7 +141,11 @@ pub fn parse_response_head(
     }
     let status = res.code.unwrap_or(0);
     let version_minor = res.version.unwrap_or(1);
-    let reason = res.reason.map(|r| range_of(buf, r.as_bytes())).unwrap_or(head_len..head_len);
+    let reason = match res.reason {
+        // httparse answers a missing reason with a static "", not a slice of `buf`.
+        Some(r) if !r.is_empty() => range_of(buf, r.as_bytes()),
+        _ => 0..0,
+    };
 
     let mut content_length: Option<u64> = None;
     let mut te_seen = false;
@@ -142,7 +198,18 @@ pub fn parse_response_head(
     };
     let persistent_by_headers = if version_minor >= 1 { !conn_close } else { conn_keep_alive && !conn_close };
     let keep_alive = persistent_by_headers && framing != BodyFraming::UntilClose;
-    Ok(Some(ResponseHead { status, reason, version_minor, headers: ranges, head_len, framing, keep_alive, upgrade }))
+    Ok(Some(ResponseHead {
+        status,
+        reason,
+        version_major: 1,
+        version_minor,
+        headers: ranges,
+        head_len,
+        framing,
+        keep_alive,
+        upgrade,
+        rebuilt: None,
+    }))
 }
 
 #[cfg(test)]
@@ -176,6 +243,20 @@ mod tests {
         assert_eq!(h.framing, BodyFraming::Chunked);
         let h = parse("HTTP/1.1 200\r\n\r\n", none).unwrap().unwrap();
         assert_eq!(h.reason.len(), 0);
+        let h = parse("HTTP/1.1 200 \r\n\r\n", none).unwrap().unwrap();
+        assert_eq!(h.reason.len(), 0);
+    }
+
+    #[test]
+    fn lenient_unfolds_and_odd_versions_parse() {
+        let lenient = HeadLimits { lenient: true, ..HeadLimits::default() };
+        let src = b"HTTP/1.1 200 OK\r\nContent-Type: a;\r\n b\r\n\r\n";
+        let h = parse_response_head(src, lenient, ResponseExpect::default()).unwrap().unwrap();
+        let norm = h.rebuilt.as_ref().unwrap();
+        assert_eq!(&norm[h.headers[0].1.clone()], b"a; b");
+        assert_eq!(h.head_len, src.len());
+        let h = parse("HTTP/0.9 200 OK\r\n\r\n", ResponseExpect::default()).unwrap().unwrap();
+        assert_eq!((h.version_major, h.version_minor, h.keep_alive), (0, 9, false));
     }
 
     #[test]

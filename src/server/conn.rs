@@ -213,6 +213,7 @@ impl Conn {
 
     /// Closes the connection now, dropping anything queued.
     pub fn destroy(&self) {
+        self.stream.shutdown_both();
         self.signal(CTL_DESTROY);
     }
 
@@ -347,6 +348,11 @@ impl Reader<'_> {
                 ParseError::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
                 // llhttp has consumed everything it was given when the limit trips.
                 ParseError::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
+                // llhttp stops within the head; its end bounds where.
+                _ if self.conn.client => {
+                    let end = self.buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(self.buf.len(), |p| p + 4);
+                    self.bytes_parsed += end as u64;
+                }
                 _ => {}
             }
         }
@@ -478,8 +484,11 @@ impl Reader<'_> {
         };
         self.decoder = BodyDecoder::new(head.framing);
         self.keep_alive = head.keep_alive || head.is_informational();
-        let flags = (head.keep_alive as u8) | ((head.upgrade as u8) << 1) | ((!self.decoder.is_done() as u8) << 2);
-        let buf = &self.buf[..];
+        let flags = (head.keep_alive as u8)
+            | ((head.upgrade as u8) << 1)
+            | ((!self.decoder.is_done() as u8) << 2)
+            | (head.version_major.min(15) << 4);
+        let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
         self.queue.push(kind::RESPONSE, self.conn.id, |w| {
             w.u16(head.status).u8(head.version_minor).u8(flags).bytes(&buf[head.reason.clone()]);
             write_fields(w, buf, &head.headers);
@@ -590,6 +599,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         untaken_gen: 0,
     };
     let mut eof = false;
+    let mut write_shut = false;
     let mut idle_fired_at = 0u64;
     let mut injected_total = 0u32;
     // One timer per connection, moved only when a deadline comes earlier than
@@ -644,8 +654,13 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             conn.write.lock().unwrap().want_drain = false;
             queue.push(kind::DRAIN, conn.id, |_| {});
         }
-        if ending && !want_write {
+        if ending && !want_write && !write_shut {
+            // Half-close; reading goes on until the peer ends too (or JS
+            // destroys the connection), as net.Socket#end does.
             conn.stream.shutdown_write();
+            write_shut = true;
+        }
+        if write_shut && (eof || matches!(conn.stream, Stream::Virtual)) {
             break "";
         }
         // Created before the check: a Notified sees notify_waiters calls made

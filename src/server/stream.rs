@@ -79,6 +79,13 @@ impl Stream {
             let _ = sock.shutdown(std::net::Shutdown::Write);
         }
     }
+    /// Shuts down both directions at once, so the peer sees the close now
+    /// rather than when the connection's task next runs.
+    pub fn shutdown_both(&self) {
+        if let Some(sock) = self.sock() {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        }
+    }
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
         if let Stream::Tcp(s) = self {
