@@ -168,13 +168,7 @@ function ClientRequest(input, options, cb) {
     }
     if (host && !this.getHeader('host') && setHost) {
       let hostHeader = host;
-      let hostHeaderPort = port;
-      // A proxy request's absolute path names the host the Host header gets.
-      if (!this.path.startsWith('/')) {
-        const proxyURL = new URL(/^[^:]+:\/\//.test(this.path) ? this.path : `http://${this.path}`);
-        hostHeader = proxyURL.hostname;
-        hostHeaderPort = proxyURL.port || (proxyURL.protocol === 'https:' ? '443' : '80');
-      }
+      const hostHeaderPort = port;
       const posColon = hostHeader.indexOf(':');
       if (posColon !== -1 && hostHeader.includes(':', posColon + 1) && hostHeader.charCodeAt(0) !== 91) {
         hostHeader = `[${hostHeader}]`;

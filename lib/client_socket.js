@@ -110,8 +110,11 @@ class ClientSocket extends ServerSocket {
     }
     const lookup = options.lookup || dns.lookup;
     const fam = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family | 0);
-    const dnsOptions = { family: fam, hints: options.hints || 0, all: fam !== 4 && fam !== 6 };
-    if (dnsOptions.hints === 0 && fam !== 4 && fam !== 6) dnsOptions.hints = dns.ADDRCONFIG;
+    const dnsOptions = { family: fam === 4 || fam === 6 ? fam : options.family, hints: options.hints || 0 };
+    if (fam !== 4 && fam !== 6) {
+      if (dnsOptions.hints === 0) dnsOptions.hints = dns.ADDRCONFIG;
+      dnsOptions.all = true;
+    }
     lookup(host, dnsOptions, (err, address, addressType) => {
       let list;
       if (!err) {
@@ -188,6 +191,18 @@ class ClientSocket extends ServerSocket {
     this.read(0);
   }
 
+  onClose(code) {
+    // A clean close after the peer's end: what was read is still to be
+    // consumed; the socket closes once it has been ('end'), as net's does.
+    const rs = this._readableState;
+    if (!code && !this.destroyed && rs.ended && !rs.endEmitted) {
+      this._releaseRef();
+      this.once('end', () => super.onClose(code));
+      return;
+    }
+    super.onClose(code);
+  }
+
   onConnected(info) {
     this[kInfo] = info;
     this.connecting = false;
@@ -253,6 +268,11 @@ class ClientSocket extends ServerSocket {
       this._releaseRef();
     }
     super._destroy(err, cb);
+  }
+
+  /** 'close' comes in a later turn, as after net's handle close callback. */
+  _emitClose(hadError) {
+    setImmediate(() => this.emit('close', hadError));
   }
 
   setTimeout(ms, cb) {

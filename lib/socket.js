@@ -155,7 +155,12 @@ class ServerSocket extends net.Socket {
       pending(err);
     }
     cb(err);
-    process.nextTick(() => this.emit('close', !!err));
+    this._emitClose(!!err);
+  }
+
+  /** Emits 'close' once destroyed (a tick later for accepted sockets). */
+  _emitClose(hadError) {
+    process.nextTick(() => this.emit('close', hadError));
   }
 
   /** Ends the writable side, then destroys once it has flushed. */

@@ -67,7 +67,7 @@ impl ParseError {
             InvalidChunkSize => "Invalid character in chunk size",
             ChunkExtensionsOverflow => "Chunk extensions overflow",
             InvalidConstant => "Invalid constant string",
-            ExpectedHttp => "Expected HTTP/",
+            ExpectedHttp => "Expected HTTP/, RTSP/ or ICE/",
             InvalidStatus => "Invalid status code",
         }
     }

@@ -8,4 +8,4 @@ pub mod response_head;
 pub use body::{BodyDecoder, BodyPiece};
 pub use error::ParseError;
 pub use request_head::{method_error_offset, parse_request_head, BodyFraming, HeadLimits, RequestHead};
-pub use response_head::{parse_response_head, ResponseExpect, ResponseHead};
+pub use response_head::{parse_response_head, response_error_offset, ResponseExpect, ResponseHead};

@@ -212,6 +212,59 @@ fn parse_plain(buf: &[u8], limits: HeadLimits, expect: ResponseExpect) -> Result
     }))
 }
 
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Where in `buf` llhttp reports a response head error: `err.bytesParsed`
+/// of Node's parse errors. None when the error is not located here.
+pub fn response_error_offset(buf: &[u8], e: ParseError) -> Option<usize> {
+    match e {
+        ParseError::ExpectedHttp => return Some(0),
+        ParseError::InvalidStatus => return Some(9.min(buf.len())),
+        _ => {}
+    }
+    let line_end = |from: usize| buf[from..].windows(2).position(|w| w == b"\r\n").map(|p| from + p);
+    let mut pos = line_end(0)? + 2;
+    let (mut cl_seen, mut te_seen) = (false, false);
+    while let Some(end) = line_end(pos) {
+        if end == pos {
+            break;
+        }
+        let line = &buf[pos..end];
+        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+        let name = &line[..colon];
+        if e == ParseError::InvalidHeaderToken {
+            if let Some(i) = name.iter().position(|&b| !is_token_char(b)) {
+                return Some(pos + i);
+            }
+        }
+        if colon < line.len() {
+            let vstart = colon + 1 + line[colon + 1..].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+            if name.eq_ignore_ascii_case(b"content-length") {
+                match e {
+                    ParseError::InvalidContentLength => {
+                        if let Some(i) = line[vstart..].iter().position(|b| !b.is_ascii_digit()) {
+                            return Some(pos + vstart + i);
+                        }
+                    }
+                    ParseError::DuplicateContentLength if cl_seen => return Some(pos + vstart),
+                    ParseError::UnexpectedContentLength if te_seen => return Some(pos + colon + 1),
+                    _ => {}
+                }
+                cl_seen = true;
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                if e == ParseError::TransferEncodingWithContentLength && cl_seen {
+                    return Some(pos + colon + 1);
+                }
+                te_seen = true;
+            }
+        }
+        pos = end + 2;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +310,18 @@ mod tests {
         assert_eq!(h.head_len, src.len());
         let h = parse("HTTP/0.9 200 OK\r\n\r\n", ResponseExpect::default()).unwrap().unwrap();
         assert_eq!((h.version_major, h.version_minor, h.keep_alive), (0, 9, false));
+    }
+
+    #[test]
+    fn error_offsets_are_llhttp_s() {
+        let at = |s: &str, e| response_error_offset(s.as_bytes(), e);
+        assert_eq!(at("HTTP/1.1 abc OK\r\n\r\n", ParseError::InvalidStatus), Some(9));
+        assert_eq!(at("HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", ParseError::InvalidHeaderToken), Some(20));
+        assert_eq!(at("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", ParseError::InvalidContentLength), Some(33));
+        let dup = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
+        assert_eq!(at(dup, ParseError::DuplicateContentLength), Some(52));
+        let both = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(at(both, ParseError::TransferEncodingWithContentLength), Some(54));
     }
 
     #[test]

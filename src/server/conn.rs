@@ -8,7 +8,7 @@ use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::proto::{
-    method_error_offset, parse_request_head, parse_response_head, BodyDecoder, BodyPiece, HeadLimits, ParseError,
+    method_error_offset, parse_request_head, parse_response_head, response_error_offset, BodyDecoder, BodyPiece, HeadLimits, ParseError,
     ResponseExpect,
 };
 use bytes::{Buf, Bytes, BytesMut};
@@ -351,7 +351,7 @@ impl Reader<'_> {
                 // llhttp stops within the head; its end bounds where.
                 _ if self.conn.client => {
                     let end = self.buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(self.buf.len(), |p| p + 4);
-                    self.bytes_parsed += end as u64;
+                    self.bytes_parsed = response_error_offset(&self.buf, e).unwrap_or(end) as u64;
                 }
                 _ => {}
             }
