@@ -2,15 +2,14 @@
 'use strict';
 
 // npm test: the unit tests (`node --test __test__/`), then the conformance run
-// (scripts/node-compat.js) for CONFORMANCE_SIDE. Both always run; the exit
-// code is 1 if either failed.
+// (scripts/node-compat.js) for each of CONFORMANCE_SIDES: `all` (rshttp's
+// server and client) and `server` (rshttp's server, Node's client). All
+// always run; the exit code is 1 if any failed.
 
 const { spawnSync } = require('child_process');
 const path = require('path');
 
-// 'server' while rshttp has no client of its own (RSHTTP_CLIENT=node);
-// switch to 'all' once it does.
-const CONFORMANCE_SIDE = 'server';
+const CONFORMANCE_SIDES = ['all', 'server'];
 
 const root = path.join(__dirname, '..');
 
@@ -25,8 +24,12 @@ function run(title, args) {
 }
 
 const unit = run('unit tests', ['--test', '__test__/']);
-const conformance = run(`conformance (side=${CONFORMANCE_SIDE})`,
-  [path.join('scripts', 'node-compat.js'), `--side=${CONFORMANCE_SIDE}`]);
+let conformance = true;
+for (const side of CONFORMANCE_SIDES) {
+  if (!run(`conformance (side=${side})`, [path.join('scripts', 'node-compat.js'), `--side=${side}`])) {
+    conformance = false;
+  }
+}
 
 process.stdout.write(`\nnpm test: unit tests ${unit ? 'passed' : 'FAILED'}, ` +
   `conformance ${conformance ? 'passed' : 'FAILED'}\n`);
