@@ -4,7 +4,8 @@
 //               [--warmup=N] [--pin=on|off] [--loadgen=wrk|autocannon]
 //               [--idle-conns=N] [--no-setup]
 // Runs each scenario's server program under node:http and under rshttp in
-// alternating rounds and prints medians and rshttp/node ratios.
+// alternating rounds and prints medians and rshttp/node ratios. The client
+// scenario also measures undici's request() when undici is installed.
 // BENCH_RSHTTP_MODULE=http substitutes node:http for rshttp (harness check).
 const http = require('http');
 const os = require('os');
@@ -17,6 +18,8 @@ const report = require('./lib/report');
 
 const HERE = __dirname;
 const SERVERS = path.join(HERE, 'servers');
+// The two implementations every scenario compares; a scenario may add others
+// (the client scenario adds undici), shown in their own columns.
 const IMPLS = ['node', 'rshttp'];
 
 function parseArgs(argv) {
@@ -212,23 +215,30 @@ async function idleRound(s, impl, ctx) {
 
 // The client scenario: the program under test is the client (pinned where the
 // server would be); a node:http hello server takes the load generator's CPU.
+// The client makes a fixed number of requests (s.requests after
+// s.warmupRequests untimed ones) and reports its own time, CPU and RSS.
 async function clientRound(s, impl, ctx) {
   const server = await startServer('hello.js', 'node', { ...ctx, serverCpu: ctx.loadCpu });
   let client = null;
   try {
     await probe(server.port, s.probe);
+    const warmup = ctx.opts.warmup > 0 ? s.warmupRequests : 0;
     client = proc.start([process.execPath, path.join(HERE, 'clients', 'client.js'), impl], {
       cpu: ctx.serverCpu, cwd: setup.root,
-      env: { BENCH_IMPL: impl, BENCH_PORT: String(server.port), BENCH_CONNS: String(s.conns), BENCH_SECONDS: String(ctx.opts.seconds), BENCH_WARMUP: String(ctx.opts.warmup) },
+      env: {
+        BENCH_IMPL: impl, BENCH_PORT: String(server.port), BENCH_CONNS: String(s.conns),
+        BENCH_REQUESTS: String(s.requests), BENCH_WARMUP_REQUESTS: String(warmup),
+      },
     });
     try {
-      await proc.waitFor(client, /^BENCHJSON .*$/m, (ctx.opts.seconds + ctx.opts.warmup + 30) * 1000, 'a client result');
+      await proc.waitFor(client, /^BENCHJSON .*$/m, 180000, 'a client result');
     } catch (e) {
       throw new Error(`client: ${e.message}${client.stderrText ? ': ' + tail(client.stderrText) : ''}`);
     }
     const r = JSON.parse(/^BENCHJSON (.*)$/m.exec(client.stdoutText)[1]);
     checkAlive(server, 'under load');
     if (!r.requests) throw new Error(`client completed no request (${r.errors} errors${r.firstError ? ': ' + r.firstError : ''})`);
+    if (r.errors > r.attempted / 100) throw new Error(`${r.errors} of ${r.attempted} requests failed or were answered wrongly (${r.firstError})`);
     return {
       values: { rps: r.requests / (r.duration_us / 1e6), cpu_us: r.cpu_us / r.requests, peak_rss: r.hwm / MB },
       raw: r,
@@ -248,6 +258,25 @@ function clientSkip() {
     path.join(setup.root, 'index.js')], { encoding: 'utf8', timeout: 20000 });
   // TODO(lead): index.js marks its native request() with request.rshttpNative = true.
   return r.stdout === 'true' ? null : 'client: rshttp client not implemented yet';
+}
+
+function undiciPresent() {
+  try { require.resolve('undici', { paths: [setup.root] }); return true; } catch { return false; }
+}
+
+// Which clients the client scenario measures: node:http always; rshttp unless
+// clientSkip() says it is not there yet; undici when it is installed. Skipped
+// as a whole when there is nothing to compare node:http with.
+function clientImpls() {
+  const run = ['node'];
+  const skipped = {};
+  const why = clientSkip();
+  if (why) skipped.rshttp = why.replace(/^client: /, '');
+  else run.push('rshttp');
+  if (undiciPresent()) run.push('undici');
+  else skipped.undici = 'undici not installed (a devDependency: npm ci)';
+  if (run.length < 2) return { skip: `client: ${Object.values(skipped).join('; ')}` };
+  return { run, skipped };
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -335,9 +364,9 @@ const SCENARIOS = [
   },
   {
     name: 'client',
-    desc: 'http.get loops, 64 keep-alive sockets, against a node:http hello server',
-    conns: 64, probe: helloProbe,
-    skip: clientSkip,
+    desc: '20,000 keep-alive GETs, 32 in flight, against a node:http hello server: node:http vs rshttp (vs undici) client',
+    conns: 32, requests: 20000, warmupRequests: 2000, probe: helloProbe,
+    impls: clientImpls,
     metrics: [M.rps, M.client_cpu, M.client_rss],
     round: clientRound,
   },
@@ -375,19 +404,33 @@ function gitRev() {
 
 async function runScenario(s, ctx) {
   const out = { name: s.name, desc: s.desc, status: 'ok', message: null, warnings: [], metrics: [], rounds: [] };
+  let impls = IMPLS;
+  const skipped = {};
+  const skip = (why) => {
+    out.status = 'skipped';
+    out.message = why;
+    process.stderr.write(`bench: ${why}\n`);
+    return out;
+  };
   if (s.skip) {
     const why = s.skip(ctx);
-    if (why) {
-      out.status = 'skipped';
-      out.message = why;
-      process.stderr.write(`bench: ${why}\n`);
-      return out;
-    }
+    if (why) return skip(why);
   }
+  if (s.impls) {
+    const r = s.impls(ctx);
+    if (r.skip) return skip(r.skip);
+    impls = r.run;
+    Object.assign(skipped, r.skipped || {});
+    for (const [impl, why] of Object.entries(skipped)) process.stderr.write(`bench: ${s.name}: ${impl} skipped: ${why}\n`);
+  }
+  // Implementations beyond node and rshttp that ran, in their own columns.
+  const extra = impls.filter((i) => !IMPLS.includes(i));
+  if (extra.length) out.extraImpls = extra;
+  if (Object.keys(skipped).length) out.skippedImpls = skipped;
   const rounds = s.rounds ? s.rounds(ctx) : ctx.opts.rounds;
   const failed = {};
   for (let i = 0; i < rounds; i++) {
-    for (const impl of IMPLS) {
+    for (const impl of impls) {
       if (failed[impl]) continue;
       const t = Date.now();
       process.stderr.write(`bench: ${s.name} round ${i + 1}/${rounds} ${impl} ... `);
@@ -407,11 +450,18 @@ async function runScenario(s, ctx) {
   }
   for (const m of s.metrics) {
     const entry = { ...m };
-    for (const impl of IMPLS) {
+    for (const impl of [...IMPLS, ...extra]) {
       const vals = out.rounds.filter((r) => r.ok && r.impl === impl).map((r) => r.values[m.key]);
       entry[impl] = { median: failed[impl] ? null : median(vals), rounds: vals };
+      if (skipped[impl]) entry[impl].skipped = skipped[impl];
     }
-    entry.ratio = entry.node.median && entry.rshttp.median !== null ? entry.rshttp.median / entry.node.median : null;
+    const ratio = (impl) => (entry.node.median && entry[impl].median !== null ? entry[impl].median / entry.node.median : null);
+    // The headline ratio is rshttp / node; others are in ratios.
+    entry.ratio = ratio('rshttp');
+    if (extra.length) {
+      entry.ratios = {};
+      for (const impl of ['rshttp', ...extra]) entry.ratios[impl] = ratio(impl);
+    }
     out.metrics.push(entry);
   }
   const fails = Object.entries(failed).map(([impl, msg]) => `${impl}: ${msg}`);

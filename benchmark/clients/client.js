@@ -1,51 +1,139 @@
 'use strict';
-// HTTP client benchmark: BENCH_CONNS concurrent keep-alive GET loops against
-// 127.0.0.1:BENCH_PORT with the implementation chosen by ../servers/impl.js.
-// After BENCH_WARMUP seconds it measures for BENCH_SECONDS and prints one
-// BENCHJSON line with its own CPU time (process.cpuUsage) and peak RSS.
+// HTTP client benchmark: a fixed number of keep-alive GETs against
+// 127.0.0.1:BENCH_PORT (a hello server answering 'Hello, World!'), with
+// BENCH_CONNS requests in flight at any time.
+//
+//   node client.js node|rshttp|undici
+//
+//   node, rshttp  http.get() with the implementation chosen by
+//                 ../servers/impl.js, over one Agent({ keepAlive: true,
+//                 maxSockets: BENCH_CONNS }); the body is read to its end.
+//   undici        undici's request() with a Pool of BENCH_CONNS connections
+//                 as its dispatcher; the body is read with body.text().
+//
+// BENCH_WARMUP_REQUESTS (default 2,000) requests first, not counted; then
+// BENCH_REQUESTS (default 20,000) timed ones. Every answer is checked (status
+// 200, body 'Hello, World!'); a wrong one or a failed request is an error.
+// Prints one line:
+//   BENCHJSON {"requests","duration_us","cpu_us","hwm","errors","firstError",...}
+// requests = correct answers among the timed ones; cpu_us = process.cpuUsage()
+// (user + system, all threads) over the timed part; hwm = VmHWM in bytes.
 const fs = require('fs');
-const { http } = require('../servers/impl');
+const path = require('path');
 
+const impl = process.argv[2] || process.env.BENCH_IMPL || 'node';
 const port = Number(process.env.BENCH_PORT);
-const conns = Number(process.env.BENCH_CONNS || 64);
-const warmup = Number(process.env.BENCH_WARMUP || 1) * 1000;
-const seconds = Number(process.env.BENCH_SECONDS || 5) * 1000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
+const conns = Number(process.env.BENCH_CONNS || 32);
+const total = Number(process.env.BENCH_REQUESTS || 20000);
+const warmupCount = Number(process.env.BENCH_WARMUP_REQUESTS !== undefined ? process.env.BENCH_WARMUP_REQUESTS : 2000);
+const EXPECT = 'Hello, World!';
+const MAX_ERRORS = 1000;
 
-let count = 0, errors = 0, measuring = false, stopped = false;
-let firstError = null;
-
-function loop() {
-  if (stopped) return;
-  const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-    res.on('data', () => {});
-    res.on('end', () => {
-      if (res.statusCode === 200) { if (measuring) count++; } else errors++;
-      loop();
-    });
-  });
-  req.on('error', (e) => {
-    errors++;
-    if (!firstError) firstError = e.message;
-    if (errors > 1000) { process.stderr.write(`too many errors: ${firstError}\n`); process.exit(1); }
-    setImmediate(loop);
-  });
+if (!(port > 0)) {
+  process.stderr.write('client.js: BENCH_PORT is required\n');
+  process.exit(2);
 }
 
-for (let i = 0; i < conns; i++) loop();
+let errors = 0;
+let firstError = null;
 
-setTimeout(() => {
-  measuring = true;
+function fail(msg) {
+  errors++;
+  if (!firstError) firstError = msg;
+  if (errors > MAX_ERRORS) {
+    process.stderr.write(`client.js: more than ${MAX_ERRORS} errors, first: ${firstError}\n`);
+    process.exit(1);
+  }
+}
+
+function check(status, body) {
+  if (status !== 200) { fail(`status ${status}`); return false; }
+  if (body !== EXPECT) { fail(`body ${JSON.stringify(body.slice(0, 40))}`); return false; }
+  return true;
+}
+
+// One GET; resolves true when the answer is right, false after counting an
+// error. Never rejects.
+function makeGetter() {
+  if (impl === 'undici') {
+    const undici = require(require.resolve('undici', { paths: [path.join(__dirname, '..', '..')] }));
+    const pool = new undici.Pool(`http://127.0.0.1:${port}`, { connections: conns });
+    const url = `http://127.0.0.1:${port}/`;
+    return {
+      name: `undici ${require(require.resolve('undici/package.json', { paths: [path.join(__dirname, '..', '..')] })).version}`,
+      get: async () => {
+        try {
+          const { statusCode, body } = await undici.request(url, { dispatcher: pool });
+          return check(statusCode, await body.text());
+        } catch (e) {
+          fail(e && e.message || String(e));
+          return false;
+        }
+      },
+      close: () => pool.destroy().catch(() => {}),
+    };
+  }
+  const { http } = require('../servers/impl');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
+  return {
+    name: impl,
+    get: () => new Promise((resolve) => {
+      let done = false;
+      const finish = (ok) => { if (!done) { done = true; resolve(ok); } };
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => finish(check(res.statusCode, body)));
+        res.on('error', (e) => { if (!done) { fail(e.message); finish(false); } });
+      });
+      req.on('error', (e) => { if (!done) { fail(e.message); finish(false); } });
+    }),
+    close: () => agent.destroy(),
+  };
+}
+
+// n requests, `conns` of them in flight at any time; resolves to the number
+// answered correctly.
+async function batch(get, n) {
+  let issued = 0, ok = 0;
+  async function worker() {
+    while (issued < n) {
+      issued++;
+      if (await get()) ok++;
+    }
+  }
+  const workers = [];
+  for (let i = 0; i < Math.min(conns, n); i++) workers.push(worker());
+  await Promise.all(workers);
+  return ok;
+}
+
+function hwmBytes() {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'latin1'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function main() {
+  const c = makeGetter();
+  if (warmupCount > 0) await batch(c.get, warmupCount);
+  const warmupErrors = errors;
+  errors = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  setTimeout(() => {
-    measuring = false;
-    stopped = true;
-    const cpu = process.cpuUsage(cpu0);
-    const dur = Number(process.hrtime.bigint() - t0) / 1e3;
-    const hwm = Number((/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'latin1')) || [0, 0])[1]) * 1024;
-    process.stdout.write(`BENCHJSON ${JSON.stringify({ requests: count, duration_us: dur, cpu_us: cpu.user + cpu.system, hwm, errors, firstError })}\n`);
-    agent.destroy();
-    process.exit(0);
-  }, seconds);
-}, warmup);
+  const ok = await batch(c.get, total);
+  const dur = Number(process.hrtime.bigint() - t0) / 1e3;
+  const cpu = process.cpuUsage(cpu0);
+  const out = {
+    impl: c.name, requests: ok, attempted: total, conns, warmup: warmupCount, warmupErrors,
+    duration_us: dur, cpu_us: cpu.user + cpu.system, hwm: hwmBytes(), errors, firstError,
+  };
+  process.stdout.write(`BENCHJSON ${JSON.stringify(out)}\n`);
+  await c.close();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`client.js: ${e && e.stack || e}\n`);
+  process.exit(1);
+});

@@ -29,24 +29,37 @@ function table(res) {
   out.push(`load: ${m.loadgen} ${m.loadgenVersion}; ${m.pinning}; rshttp = ${res.rshttpModule}`);
   out.push(`rounds: ${res.options.rounds} per implementation, alternating, ${res.options.seconds}s each after ${res.options.warmup}s warm-up; figures are medians`);
   out.push('');
-  const head = [pad('scenario', 10), pad('metric', 22), pad('node:http', 12, true), pad('rshttp', 12, true), pad('rshttp/node', 12, true), '  '];
-  out.push(head.join(' '));
-  out.push('-'.repeat(head.join(' ').length + 6));
+  // Implementations some scenario adds beyond node and rshttp (the client
+  // scenario's undici): a value and a ratio to node:http column each.
+  const extras = [...new Set(res.scenarios.flatMap((s) => s.extraImpls || []))];
+  const head = [pad('scenario', 10), pad('metric', 22), pad('node:http', 12, true), pad('rshttp', 12, true), pad('rshttp/node', 12, true), pad('', 7)];
+  for (const x of extras) head.push(pad(x, 12, true), pad(`${x}/node`, 12, true), pad('', 7));
+  out.push(head.join(' ').trimEnd());
+  out.push('-'.repeat(head.join(' ').length));
   for (const s of res.scenarios) {
     if (s.status === 'skipped') {
       out.push(`${pad(s.name, 10)} skipped: ${String(s.message).replace(new RegExp(`^${s.name}: `), '')}`);
       continue;
     }
     let first = true;
+    const ran = s.extraImpls || [];
     for (const k of s.metrics) {
-      const ratio = k.ratio === null ? '-' : k.ratio.toFixed(2);
-      out.push([
+      const cell = (impl) => (k[impl] && k[impl].skipped ? 'skipped' : fmt(k[impl] && k[impl].median, k));
+      const ratioOf = (r) => (r === null || r === undefined ? '-' : r.toFixed(2));
+      const row = [
         pad(first ? s.name : '', 10), pad(`${k.label} (${k.unit})`, 22),
-        pad(fmt(k.node.median, k), 12, true), pad(fmt(k.rshttp.median, k), 12, true),
-        pad(ratio, 12, true), ' ' + verdict(k.ratio, k.better),
-      ].join(' '));
+        pad(cell('node'), 12, true), pad(cell('rshttp'), 12, true),
+        pad(ratioOf(k.ratio), 12, true), pad(' ' + verdict(k.ratio, k.better), 7),
+      ];
+      for (const x of extras) {
+        if (!ran.includes(x)) { row.push(pad('', 12), pad('', 12), pad('', 7)); continue; }
+        const r = k.ratios ? k.ratios[x] : null;
+        row.push(pad(cell(x), 12, true), pad(ratioOf(r), 12, true), pad(' ' + verdict(r, k.better), 7));
+      }
+      out.push(row.join(' ').trimEnd());
       first = false;
     }
+    for (const [impl, why] of Object.entries(s.skippedImpls || {})) out.push(`${pad('', 10)} ${impl} skipped: ${why}`);
     if (s.status === 'failed') out.push(`${pad('', 10)} FAILED: ${s.message}`);
     for (const w of s.warnings || []) out.push(`${pad('', 10)} note: ${w}`);
   }
@@ -56,7 +69,11 @@ function table(res) {
     out.push(`note: other processes were busy during ${res.busyRounds.length} measured round(s) (${res.busyRounds.slice(0, 4).join(', ')}${res.busyRounds.length > 4 ? ', ...' : ''});`);
     out.push('      load average ' + res.loadAverage.start.toFixed(1) + ' at start. req/s suffers most; CPU µs/req much less.');
   }
+  if (res.scenarios.some((s) => s.name === 'client' && s.status !== 'skipped')) {
+    out.push('client: each round is a fixed count of requests (see README), not the timed window above.');
+  }
   out.push('ratio = rshttp median / node:http median; "better" follows each metric\'s direction (req/s up, µs and bytes down).');
+  for (const x of extras) out.push(`${x}/node = ${x} median / node:http median, likewise.`);
   return out.join('\n');
 }
 
