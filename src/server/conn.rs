@@ -34,6 +34,45 @@ pub const EXPECT_LENIENT: u8 = 4;
 /// JS takes them; past this it stops reading, so a paused request holds.
 const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 
+/// Capacity of a read buffer.
+const READ_BUFFER_SIZE: usize = 16 * 1024;
+
+/// Read buffers shared by the connections of one thread: a connection takes
+/// one to read into and gives it back once everything in it was parsed
+/// (events copy what they carry), so idle connections hold no buffer.
+mod read_buffers {
+    use super::READ_BUFFER_SIZE;
+    use bytes::BytesMut;
+    use std::cell::RefCell;
+
+    const MAX_POOLED: usize = 64;
+
+    thread_local! {
+        static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// An empty buffer with room for a read.
+    pub fn take() -> BytesMut {
+        let mut buf = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+        buf.clear();
+        buf.reserve(READ_BUFFER_SIZE);
+        buf
+    }
+
+    /// Returns an empty buffer to the pool.
+    pub fn give(buf: BytesMut) {
+        if buf.capacity() == 0 {
+            return;
+        }
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < MAX_POOLED {
+                p.push(buf);
+            }
+        });
+    }
+}
+
 /// Bytes the JS side wrote that the kernel did not take yet.
 #[derive(Default)]
 struct WriteQueue {
@@ -586,7 +625,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         conn: &conn,
         queue: &queue,
         cfg: &cfg,
-        buf: BytesMut::with_capacity(16 * 1024),
+        buf: BytesMut::new(),
         phase: Phase::Head,
         decoder: BodyDecoder::new(crate::proto::BodyFraming::None),
         keep_alive: true,
@@ -686,9 +725,19 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             res = conn.stream.readable(), if want_read => {
                 if let Err(e) = res { break error_code(&e); }
                 if r.buf.capacity() - r.buf.len() < 4096 {
-                    r.buf.reserve(16 * 1024);
+                    if r.buf.is_empty() {
+                        r.buf = read_buffers::take();
+                    } else {
+                        r.buf.reserve(READ_BUFFER_SIZE);
+                    }
                 }
-                match conn.stream.read_once(&mut r.buf) {
+                let res = conn.stream.read_once(&mut r.buf);
+                if r.buf.is_empty() {
+                    // Nothing partial is pending: the buffer goes back to the
+                    // thread's pool, so an idle connection holds none.
+                    read_buffers::give(std::mem::take(&mut r.buf));
+                }
+                match res {
                     Ok(0) => {
                         eof = true;
                         if conn.client {
@@ -699,6 +748,9 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Ok(_) => {
                         r.last_read_ms = now_ms();
                         r.process();
+                        if r.buf.is_empty() {
+                            read_buffers::give(std::mem::take(&mut r.buf));
+                        }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
