@@ -89,10 +89,38 @@ function readFields() {
   return list;
 }
 
+/**
+ * While a batch is being handled, sockets defer their writes, which then
+ * leave together, one syscall per connection: at the end of the batch, and
+ * from a microtask for what the ticks it queued wrote (pipelined responses
+ * are written one after another from ticks). `dirty`: writes wait for a
+ * flush; `scheduled`: the microtask is queued.
+ */
+const batchState = { active: false, dirty: false, scheduled: false };
+
+/** Called by a socket deferring a write. */
+function deferWrite() {
+  batchState.dirty = true;
+  if (!batchState.scheduled) {
+    batchState.scheduled = true;
+    queueMicrotask(flushBatch);
+  }
+}
+
+function flushBatch() {
+  batchState.active = false;
+  batchState.scheduled = false;
+  if (batchState.dirty) {
+    batchState.dirty = false;
+    binding.flushWrites();
+  }
+}
+
 /** Decodes one batch and delivers its events in order. */
 function dispatch(batch) {
   b = batch;
   pos = 0;
+  batchState.active = true;
   const end = batch.length;
   while (pos < end) {
     const kind = readU8();
@@ -213,6 +241,13 @@ function dispatch(batch) {
     }
   }
   b = null;
+  // Responses written while handling the batch leave now; those written by
+  // the ticks it queued wait for the microtask, if one was scheduled.
+  if (batchState.dirty) {
+    batchState.dirty = false;
+    binding.flushWrites();
+  }
+  if (!batchState.scheduled) batchState.active = false;
   if (pendingErrors !== null) {
     const errs = pendingErrors;
     pendingErrors = null;
@@ -224,10 +259,12 @@ function rethrow(err) {
   throw err;
 }
 
-binding.initSink(dispatch);
+binding.initSink(dispatch, () => {});
 
 module.exports = {
+  batchState,
   binding,
+  deferWrite,
   connections,
   listeners,
   ref,

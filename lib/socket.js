@@ -5,7 +5,7 @@
 
 const net = require('net');
 const util = require('util');
-const { binding, connections, ref, unref } = require('./native');
+const { batchState, binding, connections, deferWrite, ref, unref } = require('./native');
 const { ErrnoException, codes } = require('./errors');
 
 const kId = Symbol('kId');
@@ -122,6 +122,11 @@ class ServerSocket extends net.Socket {
       list.push(buf);
     }
     if (list.length === 0) return cb();
+    if (list.length === 1 && batchState.active && list[0].length <= 16384) {
+      // Inside a batch: written with the connection's other responses.
+      deferWrite();
+      return this._afterWrite(binding.connWriteDeferred(this[kId], list[0]), cb);
+    }
     const queued = list.length === 1 ? binding.connWrite(this[kId], list[0]) :
       list.length === 2 ? binding.connWrite2(this[kId], list[0], list[1]) :
       binding.connWritev(this[kId], list);

@@ -140,6 +140,51 @@ pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
     }
 }
 
+thread_local! {
+    /// Connections with writes deferred until `flushWrites`.
+    static DEFERRED: RefCell<Vec<std::sync::Arc<crate::server::Conn>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Writes deferred past this many queued bytes report them, so JS waits
+/// for a drain.
+const DEFER_LIMIT: usize = 64 * 1024;
+
+/// Queues one buffer to be written by the next `flushWrites` (called when
+/// JS has handled a batch of events). Returns bytes queued when past the
+/// limit (else 0), or -1 if the connection is gone.
+#[napi(js_name = "connWriteDeferred")]
+pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
+    match registry::get(id) {
+        Some(c) => match c.write_deferred(&[&data]) {
+            Ok((len, first)) => {
+                if first {
+                    DEFERRED.with(|d| d.borrow_mut().push(c));
+                }
+                if len >= DEFER_LIMIT { len as i64 } else { 0 }
+            }
+            Err(_) => -1,
+        },
+        None => -1,
+    }
+}
+
+/// Writes everything `connWriteDeferred` queued.
+#[napi(js_name = "flushWrites")]
+pub fn flush_writes() {
+    let list = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    for c in &list {
+        c.flush_deferred();
+    }
+    DEFERRED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_empty() {
+            // Keep the allocation for the next batch.
+            *d = list;
+            d.clear();
+        }
+    });
+}
+
 /// Writes two buffers (a head and a body) in one syscall when it can.
 #[napi(js_name = "connWrite2")]
 pub fn conn_write2(id: u32, a: BufferSlice, b: BufferSlice) -> i64 {

@@ -105,6 +105,8 @@ pub struct Conn {
     injected: Mutex<BytesMut>,
     /// A client connection: it parses responses, not requests.
     client: bool,
+    /// Deferred writes wait in the queue for `flush_deferred`.
+    deferred: AtomicBool,
     /// Client only: `EXPECT_*` bits for the response being awaited.
     response_expect: AtomicU8,
     /// Client only: the request's `maxHeaderSize` (0 = the config's).
@@ -134,6 +136,7 @@ impl Conn {
             in_message: AtomicBool::new(true),
             injected: Mutex::new(BytesMut::new()),
             client: false,
+            deferred: AtomicBool::new(false),
             response_expect: AtomicU8::new(0),
             response_max_header: AtomicU32::new(0),
         }
@@ -217,6 +220,39 @@ impl Conn {
         Ok(len)
     }
 
+    /// Queues `chunks` to be written by `flush_deferred` (JS writes while it
+    /// handles a batch of events, so one connection's responses to
+    /// pipelined requests leave in one syscall). Returns the bytes queued
+    /// and whether the connection was not waiting for a flush yet.
+    pub fn write_deferred(&self, chunks: &[&[u8]]) -> Result<(usize, bool), WriteError> {
+        let mut q = self.write.lock().unwrap();
+        if q.closed || q.ending {
+            return Err(WriteError::Closed);
+        }
+        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        for c in chunks {
+            if !c.is_empty() {
+                q.len += c.len();
+                q.bufs.push_back(Bytes::copy_from_slice(c));
+            }
+        }
+        let len = q.len;
+        drop(q);
+        Ok((len, !self.deferred.swap(true, Ordering::AcqRel)))
+    }
+
+    /// Writes what `write_deferred` queued, as far as the socket takes it;
+    /// the task writes the rest (and reports errors and drains).
+    pub fn flush_deferred(&self) {
+        self.deferred.store(false, Ordering::Release);
+        let ok = self.flush().unwrap_or(false);
+        let q = self.write.lock().unwrap();
+        if !ok || q.want_drain || !q.bufs.is_empty() {
+            drop(q);
+            self.notify.notify_one();
+        }
+    }
+
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
         self.write.lock().unwrap().len
@@ -252,6 +288,9 @@ impl Conn {
 
     /// Closes the connection now, dropping anything queued.
     pub fn destroy(&self) {
+        // What JS wrote before destroying goes out, as a write the kernel had
+        // taken would (deferred writes may still be queued).
+        let _ = self.flush();
         self.stream.shutdown_both();
         self.signal(CTL_DESTROY);
     }
