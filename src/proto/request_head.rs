@@ -182,11 +182,7 @@ fn parse_strict(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, P
             if content_length.is_some() {
                 return Err(ParseError::DuplicateContentLength);
             }
-            let v = value.trim_ascii();
-            if v.is_empty() || !v.iter().all(u8::is_ascii_digit) || v.len() > 19 {
-                return Err(ParseError::InvalidContentLength);
-            }
-            content_length = Some(std::str::from_utf8(v).unwrap().parse().map_err(|_| ParseError::InvalidContentLength)?);
+            content_length = Some(content_length_value(value)?);
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             te_seen = true;
             for token in value.split(|&b| b == b',') {
@@ -231,6 +227,16 @@ fn parse_strict(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, P
         upgrade,
         invalid_transfer_encoding,
     }))
+}
+
+/// The value of a Content-Length field: digits only (surrounding blanks
+/// allowed), as llhttp reads it.
+pub(crate) fn content_length_value(value: &[u8]) -> Result<u64, ParseError> {
+    let v = value.trim_ascii();
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) || v.len() > 19 {
+        return Err(ParseError::InvalidContentLength);
+    }
+    std::str::from_utf8(v).unwrap().parse().map_err(|_| ParseError::InvalidContentLength)
 }
 
 /// llhttp accepts only CRLF line endings: a lone CR or LF in a head is an error.

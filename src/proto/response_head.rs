@@ -3,7 +3,7 @@
 //! for Node's client (HEAD and CONNECT answers, 1xx, 204/304, bodies that
 //! run until the connection closes).
 
-use super::request_head::{check_line_endings, has_token, map_httparse_error, range_of};
+use super::request_head::{check_line_endings, content_length_value, has_token, map_httparse_error, range_of};
 use super::{BodyFraming, HeadLimits, ParseError};
 use std::ops::Range;
 
@@ -164,11 +164,7 @@ fn parse_plain(buf: &[u8], limits: HeadLimits, expect: ResponseExpect) -> Result
             if content_length.is_some() {
                 return Err(ParseError::DuplicateContentLength);
             }
-            let v = value.trim_ascii();
-            if v.is_empty() || !v.iter().all(u8::is_ascii_digit) || v.len() > 19 {
-                return Err(ParseError::InvalidContentLength);
-            }
-            content_length = Some(std::str::from_utf8(v).unwrap().parse().map_err(|_| ParseError::InvalidContentLength)?);
+            content_length = Some(content_length_value(value)?);
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             if content_length.is_some() && !limits.lenient {
                 return Err(ParseError::TransferEncodingWithContentLength);
