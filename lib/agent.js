@@ -26,7 +26,9 @@ const { debuglog } = require('util');
 const { validateNumber, validateOneOf, validateString } = require('./validators');
 const clientSocket = require('./client_socket');
 
-const debug = debuglog('http');
+// A plain no-op unless NODE_DEBUG names http: the pool calls it per request.
+const httpDebug = debuglog('http');
+const debug = httpDebug.enabled ? httpDebug : function noop() {};
 
 /** On a queued request: the merged options it was queued with. */
 const kQueuedOptions = Symbol('rshttp.agent.queuedOptions');

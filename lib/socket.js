@@ -17,6 +17,7 @@ const kHandler = Symbol('kHandler');
 const kInfo = Symbol('kInfo');
 const kBytesRead = Symbol('kBytesRead');
 const kReadStopped = Symbol('kReadStopped');
+const kKeepAliveSet = Symbol('kKeepAliveSet');
 
 /** Node's socket error for a native code, e.g. `read ECONNRESET` (errno, code, syscall). */
 function systemError(code, syscall) {
@@ -39,6 +40,7 @@ class ServerSocket extends net.Socket {
     this[kInfo] = info;
     this[kBytesRead] = 0;
     this[kReadStopped] = false;
+    this[kKeepAliveSet] = undefined;
     this._bytesWritten = 0;
     this.server = null;
     this.parser = null;
@@ -198,7 +200,14 @@ class ServerSocket extends net.Socket {
   }
 
   setKeepAlive(on = false, delay = 0) {
-    if (!this.destroyed) binding.connSetKeepAlive(this[kId], !!on, ~~(delay / 1) || 0);
+    // The Agent sets the same probes each time a socket returns to the
+    // pool: only a change reaches the socket.
+    const d = ~~(delay / 1) || 0;
+    const key = on ? d : -1;
+    if (!this.destroyed && this[kKeepAliveSet] !== key) {
+      this[kKeepAliveSet] = key;
+      binding.connSetKeepAlive(this[kId], !!on, d);
+    }
     return this;
   }
 
