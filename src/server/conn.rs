@@ -443,8 +443,17 @@ impl Reader<'_> {
         self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
     }
 
-    /// Parses and delivers everything the buffer holds.
+    /// Parses and delivers everything the buffer holds. A bug that panics
+    /// while parsing fails this connection like a parse error (the peer gets
+    /// its 400, the request its error) instead of leaving it hanging.
     fn process(&mut self) {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process_bytes())).is_err() {
+            self.buf.clear();
+            self.client_error("HPE_INTERNAL", "Internal parser error");
+        }
+    }
+
+    fn process_bytes(&mut self) {
         loop {
             match self.phase {
                 Phase::Head => {
