@@ -423,7 +423,7 @@ function parserOnIncomingClient(res, shouldKeepAlive) {
   req.res = res;
   res.req = req;
   res.on('end', responseOnEnd);
-  req.on('prefinish', requestOnPrefinish);
+  req.on('finish', requestOnFinish);
   socket.on('timeout', responseOnTimeout);
   // With no 'response' listener nobody can read the body: dump it.
   if (req.aborted || !req.emit('response', res)) res._dump();
@@ -466,7 +466,8 @@ function responseOnEnd() {
       if (typeof socket.destroySoon === 'function') socket.destroySoon();
       else socket.end();
     }
-  } else if (req.finished && !this.aborted) {
+  } else if (req.writableFinished && !this.aborted) {
+    // Only a socket whose request was fully written goes back to the pool.
     responseKeepAlive(req);
   }
 }
@@ -479,7 +480,7 @@ function responseOnTimeout() {
   res.emit('timeout');
 }
 
-function requestOnPrefinish() {
+function requestOnFinish() {
   const req = this;
   if (req.shouldKeepAlive && req._ended) responseKeepAlive(req);
 }
