@@ -159,7 +159,7 @@ class ForeignReader {
   }
   onBody(chunk) {
     const p = this.socket.parser;
-    if (p) p.onBody(Buffer.from(chunk));
+    if (p) p.onBody(chunk);
   }
   onBodyEnd(raw) {
     const p = this.socket.parser;

@@ -219,11 +219,8 @@ class ClientSocket extends ServerSocket {
 
   onConnectFailed(code, errno, address, port) {
     this.connecting = false;
-    const n = require('util').getSystemErrorMap();
-    let uv = -errno;
-    for (const [k, [name]] of n) if (name === code) { uv = k; break; }
-    const err = new ExceptionWithHostPort(uv, 'connect', address, port);
-    if (!port) err.message = `connect ${code} ${address}`;
+    // libuv's error numbers are the negated errno values on Linux.
+    const err = new ExceptionWithHostPort(-errno, 'connect', address, port);
     this._releaseRef();
     this.destroy(err);
   }
