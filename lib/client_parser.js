@@ -7,7 +7,7 @@
 // (an Agent's createConnection returning its own Duplex) are read into a
 // virtual core connection, so they parse the same way.
 
-const { binding, connections, ref, unref } = require('./native');
+const { InjectedInput, binding, connections } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
 const { ClientSocket } = require('./client_socket');
 
@@ -113,9 +113,7 @@ class ForeignReader {
   constructor(socket, id) {
     this.socket = socket;
     this.id = id;
-    this.injected = 0;
-    this.parsed = 0;
-    this.holding = false;
+    this.input = new InjectedInput(id);
     this.onHead = null;
     /** Called (with the socket) once the core has seen the stream's end. */
     this.onStreamEnd = null;
@@ -127,18 +125,10 @@ class ForeignReader {
     this.afterEnd = [];
   }
   inject(data) {
-    if (typeof data === 'string') data = Buffer.from(data);
-    this.injected = (this.injected + data.length) >>> 0;
-    if (!this.holding) {
-      this.holding = true;
-      ref();
-    }
-    binding.connInject(this.id, data);
+    this.input.inject(typeof data === 'string' ? Buffer.from(data) : data);
   }
   onInjected(total) {
-    this.parsed = total;
-    if (this.parsed === this.injected) {
-      this.settle();
+    if (this.input.acknowledge(total)) {
       // The events of what was injected are delivered: let the stream go on
       // (so its 'end' comes after them, as with a synchronous parser).
       if (this.waiting) {
@@ -148,10 +138,7 @@ class ForeignReader {
     }
   }
   settle() {
-    if (this.holding) {
-      this.holding = false;
-      unref();
-    }
+    this.input.settle();
   }
   onResponse(status, minor, flags, reason, raw) {
     const p = this.socket.parser;

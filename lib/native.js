@@ -259,12 +259,54 @@ function rethrow(err) {
   throw err;
 }
 
+/**
+ * What JS hands a virtual connection to parse: the core parses it
+ * asynchronously, so this holds the event loop open until the core has
+ * acknowledged (INJECTED) every byte, as a synchronous parser would have.
+ */
+class InjectedInput {
+  constructor(id) {
+    this.id = id;
+    /** Bytes injected, and bytes the core has parsed (both mod 2^32). */
+    this.injected = 0;
+    this.parsed = 0;
+    this.holding = false;
+  }
+
+  /** Hands `data` to the core. */
+  inject(data) {
+    this.injected = (this.injected + data.length) >>> 0;
+    if (!this.holding) {
+      this.holding = true;
+      ref();
+    }
+    binding.connInject(this.id, data);
+  }
+
+  /** Records the core's acknowledgement; true once everything is parsed. */
+  acknowledge(total) {
+    this.parsed = total;
+    if (this.parsed !== this.injected) return false;
+    this.settle();
+    return true;
+  }
+
+  /** Stops holding the event loop. */
+  settle() {
+    if (this.holding) {
+      this.holding = false;
+      unref();
+    }
+  }
+}
+
 binding.initSink(dispatch, () => {});
 
 module.exports = {
   batchState,
   binding,
   deferWrite,
+  InjectedInput,
   connections,
   listeners,
   ref,

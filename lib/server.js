@@ -5,7 +5,7 @@
 
 const net = require('net');
 const dns = require('dns');
-const { binding, connections, listeners } = require('./native');
+const { InjectedInput, binding, connections, listeners } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
@@ -421,28 +421,16 @@ function adoptSocket(server, socket) {
 class ForeignEvents {
   constructor(state) {
     this.state = state;
-    /** Bytes injected, and bytes the core has parsed (both mod 2^32). */
-    this.injected = 0;
-    this.parsed = 0;
-    this.holding = false;
+    this.input = new InjectedInput(state.connId);
   }
   inject(data) {
-    this.injected = (this.injected + data.length) >>> 0;
-    if (!this.holding) {
-      this.holding = true;
-      nativeRefs.ref();
-    }
-    binding.connInject(this.state.connId, data);
+    this.input.inject(data);
   }
   onInjected(total) {
-    this.parsed = total;
-    if (this.parsed === this.injected) this.settle();
+    this.input.acknowledge(total);
   }
   settle() {
-    if (this.holding) {
-      this.holding = false;
-      nativeRefs.unref();
-    }
+    this.input.settle();
   }
   onRequest(method, url, minor, flags, raw) {
     this.state.onRequest(this.state.socket, method, url, minor, flags, raw);
