@@ -437,6 +437,15 @@ impl Reader<'_> {
         self.client_error(e.code(), e.reason());
     }
 
+    /// After a head: read its body, or finish the message if it has none.
+    fn start_body(&mut self) {
+        if self.decoder.is_done() {
+            self.message_done();
+        } else {
+            self.phase = Phase::Body;
+        }
+    }
+
     fn message_done(&mut self) {
         self.message_start = None;
         self.conn.in_message.store(false, Ordering::Release);
@@ -502,11 +511,7 @@ impl Reader<'_> {
                         self.phase = Phase::AwaitUpgrade;
                         return;
                     }
-                    if self.decoder.is_done() {
-                        self.message_done();
-                    } else {
-                        self.phase = Phase::Body;
-                    }
+                    self.start_body();
                 }
                 Phase::Body => {
                     let max = self.cfg.limits.max_header_size;
@@ -586,11 +591,7 @@ impl Reader<'_> {
             self.phase = Phase::AwaitUpgrade;
             return Ok(false);
         }
-        if self.decoder.is_done() {
-            self.message_done();
-        } else {
-            self.phase = Phase::Body;
-        }
+        self.start_body();
         Ok(true)
     }
 
@@ -726,11 +727,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             queue.push(kind::END, conn.id, |_| {});
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
-            if r.decoder.is_done() {
-                r.message_done();
-            } else {
-                r.phase = Phase::Body;
-            }
+            r.start_body();
             r.process();
         }
         let (want_write, ending, want_drain) = {
