@@ -69,11 +69,17 @@ function readU32() {
   pos += 4;
   return u32(b, pos - 4);
 }
-/** A length-prefixed field as a view into the batch. */
+/**
+ * A length-prefixed field: a view into a batch of its own, a copy out of the
+ * shared batch buffer (which the next batch reuses).
+ */
 function readBytes() {
   const len = readU32();
   pos += len;
-  return b.subarray(pos - len, pos);
+  if (b !== batchBuffer) return b.subarray(pos - len, pos);
+  const out = Buffer.allocUnsafe(len);
+  b.copy(out, 0, pos - len, pos);
+  return out;
 }
 /** A length-prefixed field as a latin1 string. */
 function readLatin1() {
@@ -116,12 +122,11 @@ function flushBatch() {
   }
 }
 
-/** Decodes one batch and delivers its events in order. */
-function dispatch(batch) {
+/** Decodes the first `end` bytes of `batch` and delivers the events in order. */
+function dispatch(batch, end) {
   b = batch;
   pos = 0;
   batchState.active = true;
-  const end = batch.length;
   while (pos < end) {
     const kind = readU8();
     const id = readU32();
@@ -196,7 +201,7 @@ function dispatch(batch) {
           const code = readLatin1();
           const reason = readLatin1();
           const parsed = readU32();
-          const rawPacket = Buffer.from(readBytes());
+          const rawPacket = readBytes();
           if (conn) conn.onClientError(code, reason, parsed, rawPacket);
           break;
         }
@@ -300,7 +305,18 @@ class InjectedInput {
   }
 }
 
-binding.initSink(dispatch, () => {});
+/** Where the core copies each batch that fits (one per environment). */
+const batchBuffer = Buffer.alloc(256 * 1024);
+binding.setBatchBuffer(batchBuffer);
+
+/** Called by the driver after a turn of the core that queued events. */
+function deliver() {
+  const len = binding.takeBatch();
+  if (len <= batchBuffer.length) dispatch(batchBuffer, len);
+  else dispatch(binding.takeLargeBatch(), len);
+}
+
+binding.initSink(deliver, binding.raiseUncaught);
 
 module.exports = {
   batchState,

@@ -1,13 +1,13 @@
 //! The event queue from tokio tasks to JS: events are packed as bytes into
-//! one growing buffer; at most one wake-up of the JS thread is in flight, and
-//! JS drains everything pending in one call (DESIGN.md, "The bridge").
+//! one growing buffer, and JS drains everything pending in one call
+//! (DESIGN.md, "The bridge").
 //!
 //! Layout of one event: `u8 kind`, `u32 id`, then the kind's fields. Numbers
 //! are little-endian; `str`/`bytes` are a `u32` length and the bytes.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
 
 /// Event kinds, mirrored in `lib/native.js`.
 pub mod kind {
@@ -78,98 +78,71 @@ impl EventWriter<'_> {
     }
 }
 
-/// Wakes the JS thread; implemented by the binding with a threadsafe function.
-pub type Waker = Box<dyn Fn() + Send + Sync>;
-
-/// Pending bytes past which a producer wakes JS at once instead of at the
-/// end of its thread's turn.
-const WAKE_NOW_BYTES: usize = 32 * 1024;
-
-/// Every live queue, for `flush_deferred_wakes`.
-fn queues() -> &'static Mutex<Vec<Weak<EventQueue>>> {
-    static QUEUES: OnceLock<Mutex<Vec<Weak<EventQueue>>>> = OnceLock::new();
-    QUEUES.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-/// Wakes JS for every queue that received events since its last wake-up.
-/// The runtime calls this when a worker thread runs out of work, so that
-/// everything one turn of the event loop produced crosses in one batch.
-pub fn flush_deferred_wakes() {
-    let mut list = queues().lock().unwrap();
-    list.retain(|w| match w.upgrade() {
-        Some(q) => {
-            q.flush_wake();
-            true
-        }
-        None => false,
-    });
-}
-
-/// One JS environment's queue of pending events.
+/// One JS environment's queue of pending events. Its tasks run on that
+/// environment's JS thread, inside the driver's turn, which hands JS what the
+/// turn queued once it ends.
 pub struct EventQueue {
     buf: Mutex<Vec<u8>>,
-    /// Events were pushed and JS has not been woken for them yet.
-    dirty: AtomicBool,
-    scheduled: AtomicBool,
-    waker: Waker,
     /// Counts batches taken by JS, so producers can bound what waits untaken.
     generation: AtomicU64,
     /// Wakes producers that wait for JS to take what they pushed.
     taken: Notify,
-    /// Wake JS on every push rather than at the end of the producer's turn.
-    immediate: bool,
 }
 
 impl EventQueue {
-    /// A queue that calls `waker` when events become pending: at once if
-    /// `immediate`, else from `flush_deferred_wakes` or past a size bound.
-    pub fn new(waker: Waker, immediate: bool) -> Arc<Self> {
-        let q = Arc::new(EventQueue {
+    /// An empty queue.
+    pub fn new() -> Arc<Self> {
+        Arc::new(EventQueue {
             buf: Mutex::new(Vec::with_capacity(64 * 1024)),
-            dirty: AtomicBool::new(false),
-            scheduled: AtomicBool::new(false),
-            waker,
             generation: AtomicU64::new(0),
             taken: Notify::new(),
-            immediate,
-        });
-        if !immediate {
-            queues().lock().unwrap().push(Arc::downgrade(&q));
-        }
-        q
-    }
-
-    fn flush_wake(&self) {
-        if self.dirty.swap(false, Ordering::AcqRel) && !self.scheduled.swap(true, Ordering::AcqRel) {
-            (self.waker)();
-        }
+        })
     }
 
     /// Appends one event of `kind` about `id`, its fields written by `fill`.
     pub fn push(&self, kind: u8, id: u32, fill: impl FnOnce(&mut EventWriter)) {
-        let len = {
-            let mut buf = self.buf.lock().unwrap();
-            let mut w = EventWriter { buf: &mut buf };
-            w.u8(kind).u32(id);
-            fill(&mut w);
-            buf.len()
-        };
-        self.dirty.store(true, Ordering::Release);
-        if self.immediate || len >= WAKE_NOW_BYTES {
-            self.flush_wake();
-        }
+        let mut buf = self.buf.lock().unwrap();
+        let mut w = EventWriter { buf: &mut buf };
+        w.u8(kind).u32(id);
+        fill(&mut w);
     }
 
-    /// Takes every pending event; called on the JS thread by the wake-up.
+    /// True when no event waits.
+    pub fn is_empty(&self) -> bool {
+        self.buf.lock().unwrap().is_empty()
+    }
+
+    /// When the pending events fit in `cap` bytes, hands them to `f` and
+    /// clears the queue (keeping its memory); returns their length either
+    /// way. Called on the JS thread.
+    pub fn drain_if_within(&self, cap: usize, f: impl FnOnce(&[u8])) -> usize {
+        let len = {
+            let mut buf = self.buf.lock().unwrap();
+            let len = buf.len();
+            if len > cap {
+                return len;
+            }
+            f(&buf);
+            buf.clear();
+            len
+        };
+        self.taken_once();
+        len
+    }
+
+    fn taken_once(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.taken.notify_waiters();
+    }
+
+    /// Takes every pending event; called on the JS thread.
     pub fn take(&self) -> Vec<u8> {
-        self.scheduled.store(false, Ordering::Release);
         let batch = {
             let mut buf = self.buf.lock().unwrap();
             let cap = buf.capacity().clamp(4096, 1 << 20);
             std::mem::replace(&mut *buf, Vec::with_capacity(cap))
         };
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.taken.notify_waiters();
+        self.taken_once();
         batch
     }
 
@@ -187,46 +160,26 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
 
     #[test]
-    fn one_wake_per_batch() {
-        let wakes = Arc::new(AtomicUsize::new(0));
-        let w = wakes.clone();
-        let q = EventQueue::new(
-            Box::new(move || {
-                w.fetch_add(1, Ordering::SeqCst);
-            }),
-            true,
-        );
+    fn packs_events_and_counts_batches() {
+        let q = EventQueue::new();
+        assert!(q.is_empty());
         q.push(kind::DRAIN, 7, |_| {});
         q.push(kind::BODY, 7, |w| {
             w.bytes(b"ab");
         });
-        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        assert!(!q.is_empty());
         let batch = q.take();
         assert_eq!(batch, vec![6, 7, 0, 0, 0, 3, 7, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']);
-        q.push(kind::END, 1, |_| {});
-        assert_eq!(wakes.load(Ordering::SeqCst), 2);
-    }
-
-    #[test]
-    fn deferred_wake_waits_for_flush() {
-        let wakes = Arc::new(AtomicUsize::new(0));
-        let w = wakes.clone();
-        let q = EventQueue::new(
-            Box::new(move || {
-                w.fetch_add(1, Ordering::SeqCst);
-            }),
-            false,
-        );
-        q.push(kind::DRAIN, 1, |_| {});
-        q.push(kind::DRAIN, 2, |_| {});
-        assert_eq!(wakes.load(Ordering::SeqCst), 0);
-        flush_deferred_wakes();
-        assert_eq!(wakes.load(Ordering::SeqCst), 1);
-        flush_deferred_wakes();
-        assert_eq!(wakes.load(Ordering::SeqCst), 1, "nothing new, no wake");
-        assert_eq!(q.take().len(), 10);
+        assert_eq!(q.generation(), 1);
+        assert!(q.is_empty());
+        q.push(kind::END, 9, |_| {});
+        assert_eq!(q.drain_if_within(4, |_| panic!("does not fit")), 5);
+        let mut got = Vec::new();
+        assert_eq!(q.drain_if_within(5, |b| got.extend_from_slice(b)), 5);
+        assert_eq!(got, vec![10, 9, 0, 0, 0]);
+        assert_eq!(q.generation(), 2);
+        assert!(q.is_empty());
     }
 }

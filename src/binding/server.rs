@@ -1,6 +1,5 @@
 //! Listening and per-connection calls from JS. Connections are named by the
 //! id their CONNECTION event carried.
-use super::runtime::runtime;
 use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
@@ -80,7 +79,7 @@ fn server_config(opts: &ListenOptions) -> ServerConfig {
 #[napi(js_name = "openVirtual")]
 pub fn open_virtual(opts: ListenOptions) -> Result<u32> {
     let queue = sink::queue()?;
-    Ok(listener::open_virtual(runtime().handle(), queue, server_config(&opts)))
+    Ok(listener::open_virtual(&sink::runtime()?, queue, server_config(&opts)))
 }
 
 /// Parses `data` on connection `id` as if it had been read from its socket.
@@ -102,7 +101,7 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
         ListenTarget::Tcp { host: ip, port: opts.port.unwrap_or(0) as u16, ipv6_only: opts.ipv6_only.unwrap_or(false) }
     };
     let backlog = opts.backlog.filter(|b| *b > 0).unwrap_or(511);
-    let l = listener::listen(runtime().handle(), target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;
+    let l = listener::listen(&sink::runtime()?, target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;
     let res = match &l.addr {
         BoundAddr::Tcp(a) => ListenResult {
             id: l.id,

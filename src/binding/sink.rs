@@ -1,128 +1,172 @@
-//! One event sink per JS environment: a threadsafe function that drains the
-//! environment's `EventQueue` into a Buffer and hands it to JS. The handler
-//! is called through `napi_make_callback`, as Node calls I/O callbacks, so
-//! the ticks and microtasks it queues run as soon as it returns (a plain
-//! threadsafe-function call leaves them for whatever runs next).
+//! One event sink per JS environment: after each turn of the environment's
+//! runtime (see `driver`), the JS entry function is called through
+//! `napi_make_callback`, as Node calls I/O callbacks, and takes the batch
+//! with `takeBatch()`; the ticks and microtasks it queues run as soon as it
+//! returns. (The call passes no arguments: a libuv callback has no V8
+//! context entered to build a Buffer in, and `napi_make_callback` enters the
+//! callee's own.)
+use super::driver;
 use crate::events::EventQueue;
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use napi::sys;
+use std::sync::Arc;
 
-type Tsfn = ThreadsafeFunction<(), (), (), Status, false, true>;
-
-struct Sink {
-    queue: Arc<EventQueue>,
-    tsfn: Arc<Tsfn>,
-}
-
-thread_local! {
-    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
-}
-
-/// The queue of the calling JS thread's environment.
+/// The calling JS thread's event queue.
 pub fn queue() -> Result<Arc<EventQueue>> {
-    SINK.with(|s| {
-        s.borrow()
-            .as_ref()
-            .map(|s| s.queue.clone())
-            .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
-    })
+    driver::current()
+        .map(|d| d.queue().clone())
+        .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
 }
 
-/// The handler and the async context it is called in; raw napi handles used
-/// only on their environment's JS thread.
+/// The calling JS thread's runtime handle.
+pub fn runtime() -> Result<tokio::runtime::Handle> {
+    driver::current()
+        .map(|d| d.handle().clone())
+        .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
+}
+
+/// The entry and fatal-error functions and the async context they are
+/// called in; raw napi handles used only on their environment's JS thread.
 struct Handler {
-    func: napi::sys::napi_ref,
-    context: napi::sys::napi_async_context,
+    env: sys::napi_env,
+    entry: sys::napi_ref,
+    fatal: sys::napi_ref,
+    context: sys::napi_async_context,
 }
 
 impl Handler {
-    /// Calls the handler with `batch` inside a callback scope; an exception
-    /// it throws goes to `process.on('uncaughtException')` as Node's own
-    /// callbacks' do.
-    fn call(&self, env: napi::sys::napi_env, batch: Vec<u8>) -> Result<()> {
-        use napi::sys;
-        // SAFETY: on the JS thread of `env`, with handles created in it.
-        unsafe {
-            let arg = Buffer::to_napi_value(env, Buffer::from(batch))?;
-            let mut func = std::ptr::null_mut();
-            sys::napi_get_reference_value(env, self.func, &mut func);
-            // MakeCallback needs an object receiver.
-            let mut recv = std::ptr::null_mut();
-            sys::napi_get_global(env, &mut recv);
-            let mut result = std::ptr::null_mut();
-            let status = sys::napi_make_callback(env, self.context, recv, func, 1, &arg, &mut result);
-            if status == sys::Status::napi_pending_exception {
-                let mut exc = std::ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut exc);
-                sys::napi_fatal_exception(env, exc);
-            }
+    /// Calls `func` with `args` inside a callback scope; returns the
+    /// exception it left pending, if any.
+    ///
+    /// # Safety
+    /// On the JS thread of `self.env`, inside an open handle scope.
+    unsafe fn make_callback(&self, func: sys::napi_ref, args: &[sys::napi_value]) -> Option<sys::napi_value> {
+        let env = self.env;
+        let mut f = std::ptr::null_mut();
+        sys::napi_get_reference_value(env, func, &mut f);
+        // MakeCallback needs an object receiver.
+        let mut recv = std::ptr::null_mut();
+        sys::napi_get_global(env, &mut recv);
+        let mut result = std::ptr::null_mut();
+        let status = sys::napi_make_callback(env, self.context, recv, f, args.len(), args.as_ptr(), &mut result);
+        if status != sys::Status::napi_pending_exception {
+            return None;
         }
-        Ok(())
+        let mut exc = std::ptr::null_mut();
+        sys::napi_get_and_clear_last_exception(env, &mut exc);
+        Some(exc)
+    }
+
+    /// Calls the entry function. An exception escaping it (thrown by a tick
+    /// it queued) goes to `process.on('uncaughtException')` as Node's own
+    /// callbacks' do: the fatal function raises it from inside a JS call,
+    /// where the context `napi_fatal_exception` needs is entered.
+    fn deliver(&self) {
+        // SAFETY: called by the driver on this environment's JS thread.
+        unsafe {
+            let mut scope = std::ptr::null_mut();
+            sys::napi_open_handle_scope(self.env, &mut scope);
+            let mut pending = self.make_callback(self.entry, &[]);
+            // Each raise may throw again (from the ticks the handler queued).
+            while let Some(exc) = pending.take() {
+                pending = self.make_callback(self.fatal, &[exc]);
+            }
+            sys::napi_close_handle_scope(self.env, scope);
+        }
     }
 }
 
-/// Registers `callback(batch: Buffer)` as this environment's event sink;
-/// `noop` is the function the threadsafe function itself calls.
+/// Environment teardown: the driver and its connections go with it.
+unsafe extern "C" fn on_env_cleanup(_arg: *mut std::ffi::c_void) {
+    driver::stop();
+}
+
+/// Sets up this environment's driver: `entry()` is called after each turn
+/// that queued events and takes them with `takeBatch()`; `fatal(err)` raises
+/// an exception that escaped `entry` with `raiseUncaught(err)`.
 #[napi(js_name = "initSink")]
-pub fn init_sink(env: Env, callback: Function<Buffer, ()>, noop: Function<(), ()>) -> Result<()> {
+pub fn init_sink(env: Env, entry: Function<(), ()>, fatal: Function<Unknown, ()>) -> Result<()> {
+    let raw_env = env.raw();
     let handler = {
-        use napi::sys;
-        let raw_env = env.raw();
-        let mut func = std::ptr::null_mut();
+        let mut entry_ref = std::ptr::null_mut();
+        let mut fatal_ref = std::ptr::null_mut();
         let mut context = std::ptr::null_mut();
         // SAFETY: plain napi calls on the calling JS thread.
         unsafe {
-            sys::napi_create_reference(raw_env, callback.raw(), 1, &mut func);
+            sys::napi_create_reference(raw_env, entry.raw(), 1, &mut entry_ref);
+            sys::napi_create_reference(raw_env, fatal.raw(), 1, &mut fatal_ref);
             let mut resource = std::ptr::null_mut();
             sys::napi_create_object(raw_env, &mut resource);
             let mut name = std::ptr::null_mut();
             sys::napi_create_string_utf8(raw_env, c"rshttp".as_ptr(), 6, &mut name);
             sys::napi_async_init(raw_env, resource, name, &mut context);
         }
-        Handler { func, context }
+        Handler { env: raw_env, entry: entry_ref, fatal: fatal_ref, context }
     };
-    let slot: Arc<OnceLock<Arc<Tsfn>>> = Arc::new(OnceLock::new());
-    let waker_slot = slot.clone();
-    let immediate = std::env::var_os("RSHTTP_WAKE_IMMEDIATE").is_some();
-    let queue = EventQueue::new(
-        Box::new(move || {
-            if let Some(t) = waker_slot.get() {
-                t.call((), ThreadsafeFunctionCallMode::NonBlocking);
-            }
-        }),
-        immediate,
-    );
-    let drain = queue.clone();
-    let tsfn: Arc<Tsfn> = Arc::new(noop
-        .build_threadsafe_function::<()>()
-        .callee_handled::<false>()
-        .weak::<true>()
-        .build_callback(move |ctx| handler.call(ctx.env.raw(), drain.take()))?);
-    let _ = slot.set(tsfn.clone());
-    SINK.with(|s| *s.borrow_mut() = Some(Sink { queue, tsfn }));
+    let mut uv_loop = std::ptr::null_mut();
+    // SAFETY: napi calls on the calling JS thread; the loop is that thread's.
+    unsafe {
+        sys::napi_get_uv_event_loop(raw_env, &mut uv_loop);
+        driver::start(uv_loop as *mut _, Box::new(move || handler.deliver()))
+            .map_err(|e| Error::from_reason(e.to_string()))?;
+        sys::napi_add_env_cleanup_hook(raw_env, Some(on_env_cleanup), std::ptr::null_mut());
+    }
     Ok(())
+}
+
+thread_local! {
+    /// The Buffer JS reads small batches from (pointer, length), allocated
+    /// once per environment.
+    static BATCH_BUFFER: std::cell::Cell<(*mut u8, usize)> = const { std::cell::Cell::new((std::ptr::null_mut(), 0)) };
+}
+
+/// Registers `buffer` as the place `takeBatch` copies batches that fit.
+#[napi(js_name = "setBatchBuffer")]
+pub fn set_batch_buffer(env: Env, buffer: Unknown) {
+    let mut data = std::ptr::null_mut();
+    let mut len = 0usize;
+    // SAFETY: napi calls on the JS thread; the reference keeps the memory
+    // alive for the environment's life.
+    unsafe {
+        let mut keep = std::ptr::null_mut();
+        sys::napi_create_reference(env.raw(), buffer.raw(), 1, &mut keep);
+        sys::napi_get_buffer_info(env.raw(), buffer.raw(), &mut data, &mut len);
+    }
+    BATCH_BUFFER.with(|b| b.set((data as *mut u8, len)));
+}
+
+/// Copies every event queued since the last call into the batch buffer and
+/// returns its length; a batch longer than the buffer stays queued for
+/// `takeLargeBatch`.
+#[napi(js_name = "takeBatch")]
+pub fn take_batch() -> Result<u32> {
+    let (data, cap) = BATCH_BUFFER.with(|b| b.get());
+    let len = queue()?.drain_if_within(cap, |batch| {
+        // SAFETY: `data` holds `cap` bytes, and batch.len() <= cap.
+        unsafe { std::ptr::copy_nonoverlapping(batch.as_ptr(), data, batch.len()) };
+    });
+    Ok(len as u32)
+}
+
+/// The pending batch as its own Buffer (after `takeBatch` said it is large).
+#[napi(js_name = "takeLargeBatch")]
+pub fn take_large_batch() -> Result<Buffer> {
+    Ok(Buffer::from(queue()?.take()))
+}
+
+/// Raises `err` as an uncaught exception ('uncaughtException', or exit).
+#[napi(js_name = "raiseUncaught")]
+pub fn raise_uncaught(env: Env, err: Unknown) {
+    // SAFETY: inside a JS call on the environment's thread.
+    unsafe {
+        sys::napi_fatal_exception(env.raw(), err.raw());
+    }
 }
 
 /// Holds the event loop open (`true`) or lets it exit (`false`).
 #[napi(js_name = "refSink")]
-pub fn ref_sink(env: Env, on: bool) -> Result<()> {
-    SINK.with(|s| {
-        if let Some(sink) = s.borrow().as_ref() {
-            let raw = sink.tsfn.raw();
-            // SAFETY: called on the environment's own JS thread, with a live tsfn.
-            let status = unsafe {
-                if on {
-                    napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
-                } else {
-                    napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
-                }
-            };
-            if status != napi::sys::Status::napi_ok {
-                return Err(Error::from_reason("rshttp: cannot change the event sink's ref"));
-            }
-        }
-        Ok(())
-    })
+pub fn ref_sink(on: bool) {
+    if let Some(d) = driver::current() {
+        d.set_ref(on);
+    }
 }

@@ -3,6 +3,7 @@
 //! when asked, then run the connection task. A connect JS gives up on is
 //! cancelled by id.
 use crate::events::{kind, EventQueue};
+use crate::exec::spawn_on;
 use crate::server::conn::{self, Conn};
 use crate::server::stream::Stream;
 use crate::server::{registry, ServerConfig};
@@ -99,7 +100,7 @@ pub fn open(rt: &tokio::runtime::Handle, target: ConnectTarget, no_delay: bool, 
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     pending().lock().unwrap().insert(id, stop.clone());
-    rt.spawn(async move {
+    spawn_on(rt, async move {
         let res = tokio::select! {
             _ = stop.notified() => return,
             res = establish(&target) => res,
@@ -135,6 +136,6 @@ pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: Se
     let conn = Arc::new(Conn::new_client(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    rt.spawn(conn::run(conn, queue, Arc::new(cfg)));
+    spawn_on(rt, conn::run(conn, queue, Arc::new(cfg)));
     id
 }

@@ -3,10 +3,11 @@
 //! the task itself, which reads and parses requests, flushes what direct
 //! writes left queued, and enforces the server's timeouts.
 
-use super::clock::{instant_at, now_ms};
+use super::clock::now_ms;
 use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
+use crate::exec::Deadline;
 use crate::proto::{
     method_error_offset, parse_request_head, parse_response_head, response_error_offset, BodyDecoder, BodyPiece, HeadLimits, ParseError,
     ResponseExpect,
@@ -16,7 +17,9 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
+use super::signal::Signal;
+use std::future::Future;
+use std::task::Poll;
 
 const CTL_DESTROY: u8 = 1;
 const CTL_UPGRADE_RAW: u8 = 2;
@@ -90,7 +93,7 @@ pub struct Conn {
     pub id: u32,
     pub stream: Stream,
     write: Mutex<WriteQueue>,
-    notify: Notify,
+    signal: Signal,
     read_paused: AtomicBool,
     control: AtomicU8,
     /// Socket idle timeout in ms (0 = none), as `socket.setTimeout`.
@@ -126,7 +129,7 @@ impl Conn {
             id,
             stream,
             write: Mutex::new(WriteQueue::default()),
-            notify: Notify::new(),
+            signal: Signal::default(),
             read_paused: AtomicBool::new(false),
             control: AtomicU8::new(0),
             idle_timeout_ms: AtomicU64::new(cfg.idle_timeout_ms),
@@ -156,7 +159,7 @@ impl Conn {
 
     fn signal(&self, ctl: u8) {
         self.control.fetch_or(ctl, Ordering::AcqRel);
-        self.notify.notify_one();
+        self.signal.notify();
     }
 
     /// Writes `chunks` in order: straight to the socket while nothing is
@@ -216,7 +219,7 @@ impl Conn {
         }
         let len = q.len;
         drop(q);
-        self.notify.notify_one();
+        self.signal.notify();
         Ok(len)
     }
 
@@ -249,7 +252,7 @@ impl Conn {
         let q = self.write.lock().unwrap();
         if !ok || q.want_drain || !q.bufs.is_empty() {
             drop(q);
-            self.notify.notify_one();
+            self.signal.notify();
         }
     }
 
@@ -668,6 +671,15 @@ fn error_code(e: &io::Error) -> &'static str {
     }
 }
 
+/// What woke a connection task's wait.
+enum Woke {
+    /// JS signalled it, or took the batch it waited to see taken.
+    Signal,
+    Writable(io::Result<()>),
+    Readable(io::Result<()>),
+    Timer,
+}
+
 /// Runs a connection until it closes, then reports CLOSE and forgets it.
 pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
     let mut r = Reader {
@@ -692,9 +704,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     let mut injected_total = 0u32;
     // One timer per connection, moved only when a deadline comes earlier than
     // the one armed; a later deadline is found when the armed one fires.
-    let sleep = tokio::time::sleep_until(instant_at(0).into());
-    tokio::pin!(sleep);
-    let mut armed: Option<u64> = None;
+    let mut deadline = Deadline::new();
     let close_code: &str = loop {
         let ctl = conn.control.swap(0, Ordering::AcqRel);
         if ctl & CTL_DESTROY != 0 {
@@ -754,20 +764,43 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         let blocked = r.queue_full();
         let want_read = !eof && !blocked && r.wants_read();
         if let Some((at, _)) = r.deadline(idle_fired_at) {
-            if armed.map_or(true, |a| at < a) {
-                sleep.as_mut().reset(instant_at(at).into());
-                armed = Some(at);
+            if deadline.at().map_or(true, |a| at < a) {
+                deadline.arm(at);
             }
         }
-        tokio::select! {
-            biased;
-            _ = conn.notify.notified() => {}
-            _ = &mut taken, if blocked => {}
-            res = conn.stream.writable(), if want_write => {
+        // One hand-written poll instead of select!: the signal and the
+        // socket keep their single registered waker from turn to turn (no
+        // waiter list joined and left, no readiness future built per turn).
+        let woke = std::future::poll_fn(|cx| {
+            if conn.signal.poll(cx).is_ready() {
+                return Poll::Ready(Woke::Signal);
+            }
+            if blocked && taken.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Woke::Signal);
+            }
+            if want_write {
+                if let Poll::Ready(res) = conn.stream.poll_write_ready(cx) {
+                    return Poll::Ready(Woke::Writable(res));
+                }
+            }
+            if want_read {
+                if let Poll::Ready(res) = conn.stream.poll_read_ready(cx) {
+                    return Poll::Ready(Woke::Readable(res));
+                }
+            }
+            if deadline.at().is_some() && deadline.sleep().poll(cx).is_ready() {
+                return Poll::Ready(Woke::Timer);
+            }
+            Poll::Pending
+        })
+        .await;
+        match woke {
+            Woke::Signal => {}
+            Woke::Writable(res) => {
                 if let Err(e) = res { break error_code(&e); }
                 if let Err(e) = conn.flush() { break error_code(&e); }
             }
-            res = conn.stream.readable(), if want_read => {
+            Woke::Readable(res) => {
                 if let Err(e) = res { break error_code(&e); }
                 if r.buf.capacity() - r.buf.len() < 4096 {
                     if r.buf.is_empty() {
@@ -802,8 +835,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Err(e) => break error_code(&e),
                 }
             }
-            _ = &mut sleep, if armed.is_some() => {
-                armed = None;
+            Woke::Timer => {
+                deadline.disarm();
                 if let Some((_, timer)) = r.deadline(idle_fired_at).filter(|(at, _)| now_ms() >= *at) {
                     match timer {
                         Timer::Request => {

@@ -2,7 +2,9 @@
 use super::conn::{self, Conn};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
+use super::clock::now_ms;
 use crate::events::{kind, EventQueue};
+use crate::exec::{spawn, spawn_on, Deadline};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -85,7 +87,7 @@ pub fn listen(
         ListenTarget::Tcp { .. } => {
             let l = tokio::net::TcpListener::from_std(sock.into())?;
             let stop2 = stop.clone();
-            rt.spawn(async move {
+            spawn_on(rt, async move {
                 loop {
                     tokio::select! {
                         _ = stop2.notified() => break,
@@ -109,7 +111,7 @@ pub fn listen(
             let l = tokio::net::UnixListener::from_std(std::os::unix::net::UnixListener::from(std::os::fd::OwnedFd::from(sock)))?;
             let stop2 = stop.clone();
             let path = path.clone();
-            rt.spawn(async move {
+            spawn_on(rt, async move {
                 loop {
                     tokio::select! {
                         _ = stop2.notified() => break,
@@ -146,7 +148,7 @@ fn accepted(
     queue.push(kind::CONNECTION, conn.id, |w| {
         w.u32(server_id).str(remote).u16(remote_port).u8(fam).str(local).u16(local_port);
     });
-    tokio::spawn(conn::run(conn, queue.clone(), cfg.clone()));
+    spawn(conn::run(conn, queue.clone(), cfg.clone()));
 }
 
 async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
@@ -160,7 +162,9 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
             w.str(code);
         });
     }
-    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let mut backoff = Deadline::new();
+    backoff.arm(now_ms() + 10);
+    backoff.sleep().await;
 }
 
 /// Starts a connection with no socket: JS injects what it receives and
@@ -170,6 +174,6 @@ pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: Se
     let conn = Arc::new(Conn::new(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    rt.spawn(conn::run(conn, queue, cfg));
+    spawn_on(rt, conn::run(conn, queue, cfg));
     id
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod conn;
 pub mod listener;
 pub mod registry;
+pub mod signal;
 pub mod stream;
 
 pub use config::ServerConfig;

@@ -3,6 +3,7 @@
 use bytes::BytesMut;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
+use std::task::{Context, Poll};
 use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
 
@@ -15,18 +16,21 @@ pub enum Stream {
 }
 
 impl Stream {
-    pub async fn readable(&self) -> io::Result<()> {
+    /// Ready once the socket is readable; otherwise the waker is stored in
+    /// the socket's single reader slot.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            Stream::Tcp(s) => s.readable().await,
-            Stream::Unix(s) => s.readable().await,
-            Stream::Virtual => std::future::pending().await,
+            Stream::Tcp(s) => s.poll_read_ready(cx),
+            Stream::Unix(s) => s.poll_read_ready(cx),
+            Stream::Virtual => Poll::Pending,
         }
     }
-    pub async fn writable(&self) -> io::Result<()> {
+    /// Ready once the socket is writable (see `poll_read_ready`).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            Stream::Tcp(s) => s.writable().await,
-            Stream::Unix(s) => s.writable().await,
-            Stream::Virtual => std::future::pending().await,
+            Stream::Tcp(s) => s.poll_write_ready(cx),
+            Stream::Unix(s) => s.poll_write_ready(cx),
+            Stream::Virtual => Poll::Pending,
         }
     }
     /// Reads once into `buf`'s spare capacity. A read shorter than that space
