@@ -1,12 +1,34 @@
 //! Connections by id, so the JS thread can write to a socket directly.
 use super::conn::Conn;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-fn table() -> &'static Mutex<HashMap<u32, Arc<Conn>>> {
-    static TABLE: OnceLock<Mutex<HashMap<u32, Arc<Conn>>>> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+/// Hashes a u32 id with one multiplication (ids are sequential, not chosen
+/// by peers, so SipHash's protection buys nothing on this per-write lookup).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Table = HashMap<u32, Arc<Conn>, BuildHasherDefault<IdHasher>>;
+
+fn table() -> &'static Mutex<Table> {
+    static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(Table::default()))
 }
 
 /// A fresh id for a connection or server (never 0).
