@@ -90,11 +90,15 @@ impl Driver {
     }
 
     /// Arms the timer: at once if the turn left woken tasks unrun, else for
-    /// the earliest connection deadline.
+    /// the earliest connection deadline. A timer armed earlier than needed
+    /// is left alone (it fires, finds nothing due, and is armed again), so
+    /// a keep-alive deadline moving later on every request costs nothing.
     fn arm_timer(&self) {
         let want = if tracked::woken() > 0 { Some(0) } else { deadline::earliest() };
-        if want == self.timer_at.get() && want != Some(0) {
-            return;
+        match (want, self.timer_at.get()) {
+            (Some(at), Some(armed)) if armed <= at && at != 0 => return,
+            (None, None) => return,
+            _ => {}
         }
         self.timer_at.set(want);
         // SAFETY: live handles of this thread's loop.
