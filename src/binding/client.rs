@@ -53,7 +53,7 @@ pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
         };
         ConnectTarget::Tcp { addrs, local, local_port: opts.local_port.unwrap_or(0) as u16 }
     };
-    Ok(client::open(&sink::runtime()?, target, opts.no_delay.unwrap_or(false), queue, client_config()))
+    Ok(client::open(target, opts.no_delay.unwrap_or(false), queue, client_config()))
 }
 
 /// Opens a client connection with no socket; responses are parsed from
@@ -61,7 +61,7 @@ pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
 #[napi(js_name = "clientOpenVirtual")]
 pub fn client_open_virtual() -> Result<u32> {
     let queue = sink::queue()?;
-    Ok(client::open_virtual(&sink::runtime()?, queue, client_config()))
+    Ok(client::open_virtual(queue, client_config()))
 }
 
 /// How the next response is read: bits 1 HEAD request, 2 CONNECT, 4 lenient

@@ -5,7 +5,7 @@
 //! fires for the earliest connection deadline.
 use super::uv;
 use crate::events::EventQueue;
-use crate::exec::{self, deadline, tracked};
+use crate::exec::{self, deadline};
 use crate::server::clock::now_ms;
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -14,10 +14,6 @@ use std::io;
 use std::os::fd::RawFd;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::{Builder, Runtime};
-
-/// Rounds of ready tasks and I/O polls one turn may run before JS gets
-/// what they produced.
-const MAX_ROUNDS: u32 = 8;
 
 /// Called with nothing pending in JS: hands the queued events to JS.
 pub type Deliver = Box<dyn Fn()>;
@@ -79,7 +75,7 @@ impl Driver {
             return;
         }
         if let Some(rt) = self.runtime.take() {
-            rt.block_on(exec::turn(MAX_ROUNDS));
+            rt.block_on(exec::turn());
             self.runtime.set(Some(rt));
             if !self.queue.is_empty() {
                 (self.deliver)();
@@ -89,12 +85,20 @@ impl Driver {
         self.arm_timer();
     }
 
-    /// Arms the timer: at once if the turn left woken tasks unrun, else for
+    /// A task was woken outside a turn: run one soon (at the end of the
+    /// current one if JS is being handed events now).
+    fn kick(&self) {
+        if !self.driving.get() {
+            self.arm_timer();
+        }
+    }
+
+    /// Arms the timer: at once if tasks wait for a turn, else for
     /// the earliest connection deadline. A timer armed earlier than needed
     /// is left alone (it fires, finds nothing due, and is armed again), so
     /// a keep-alive deadline moving later on every request costs nothing.
     fn arm_timer(&self) {
-        let want = if tracked::woken() > 0 { Some(0) } else { deadline::earliest() };
+        let want = if exec::has_ready() { Some(0) } else { deadline::earliest() };
         match (want, self.timer_at.get()) {
             (Some(at), Some(armed)) if armed <= at && at != 0 => return,
             (None, None) => return,
@@ -214,6 +218,11 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
     uv::uv_unref(dr.poll);
     uv::uv_unref(dr.timer);
     CURRENT.with(|c| c.set(d));
+    exec::set_kick(Box::new(|| {
+        if let Some(d) = current() {
+            d.kick();
+        }
+    }));
     Ok(())
 }
 
@@ -231,6 +240,11 @@ pub fn stop() {
         uv::uv_close(d.poll, on_close);
         uv::uv_close(d.timer, on_close);
         if let Some(rt) = d.runtime.take() {
+            // Connection tasks drop their sockets inside the runtime's context.
+            {
+                let _enter = rt.enter();
+                exec::shutdown();
+            }
             rt.shutdown_background();
         }
     }

@@ -79,7 +79,7 @@ fn server_config(opts: &ListenOptions) -> ServerConfig {
 #[napi(js_name = "openVirtual")]
 pub fn open_virtual(opts: ListenOptions) -> Result<u32> {
     let queue = sink::queue()?;
-    Ok(listener::open_virtual(&sink::runtime()?, queue, server_config(&opts)))
+    Ok(listener::open_virtual(queue, server_config(&opts)))
 }
 
 /// Parses `data` on connection `id` as if it had been read from its socket.

@@ -25,6 +25,9 @@ pub fn runtime() -> Result<tokio::runtime::Handle> {
         .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
 }
 
+/// Exceptions one delivery raises as uncaught at most.
+const MAX_RAISES: usize = 16;
+
 /// The entry and fatal-error functions and the async context they are
 /// called in; raw napi handles used only on their environment's JS thread.
 struct Handler {
@@ -67,8 +70,11 @@ impl Handler {
             let mut scope = std::ptr::null_mut();
             sys::napi_open_handle_scope(self.env, &mut scope);
             let mut pending = self.make_callback(self.entry, &[]);
-            // Each raise may throw again (from the ticks the handler queued).
-            while let Some(exc) = pending.take() {
+            // Each raise may throw again (from the ticks the handler queued);
+            // bounded, because while a worker is being terminated every call
+            // ends with the termination pending.
+            for _ in 0..MAX_RAISES {
+                let Some(exc) = pending.take() else { break };
                 pending = self.make_callback(self.fatal, &[exc]);
             }
             sys::napi_close_handle_scope(self.env, scope);

@@ -3,7 +3,7 @@
 //! when asked, then run the connection task. A connect JS gives up on is
 //! cancelled by id.
 use crate::events::{kind, EventQueue};
-use crate::exec::spawn_on;
+use crate::exec::spawn;
 use crate::server::conn::{self, Conn};
 use crate::server::stream::Stream;
 use crate::server::{registry, ServerConfig};
@@ -96,11 +96,11 @@ async fn establish(target: &ConnectTarget) -> Result<(Stream, Endpoints), (io::E
 /// Starts connecting to `target`; returns the connection's id at once. The
 /// outcome arrives as CONNECTED (then the usual connection events) or
 /// CONNECT_FAILED.
-pub fn open(rt: &tokio::runtime::Handle, target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     pending().lock().unwrap().insert(id, stop.clone());
-    spawn_on(rt, async move {
+    spawn(async move {
         let res = tokio::select! {
             _ = stop.notified() => return,
             res = establish(&target) => res,
@@ -132,10 +132,10 @@ pub fn open(rt: &tokio::runtime::Handle, target: ConnectTarget, no_delay: bool, 
 
 /// A client connection with no socket: JS injects what a stream of its own
 /// receives and writes requests to that stream itself.
-pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let conn = Arc::new(Conn::new_client(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    spawn_on(rt, conn::run(conn, queue, Arc::new(cfg)));
+    spawn(conn::run(conn, queue, Arc::new(cfg)));
     id
 }

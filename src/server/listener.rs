@@ -4,7 +4,7 @@ use super::stream::Stream;
 use super::{registry, ServerConfig};
 use super::clock::now_ms;
 use crate::events::{kind, EventQueue};
-use crate::exec::{spawn, spawn_on, Deadline};
+use crate::exec::{spawn, Deadline};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -87,7 +87,7 @@ pub fn listen(
         ListenTarget::Tcp { .. } => {
             let l = tokio::net::TcpListener::from_std(sock.into())?;
             let stop2 = stop.clone();
-            spawn_on(rt, async move {
+            spawn(async move {
                 loop {
                     tokio::select! {
                         _ = stop2.notified() => break,
@@ -111,7 +111,7 @@ pub fn listen(
             let l = tokio::net::UnixListener::from_std(std::os::unix::net::UnixListener::from(std::os::fd::OwnedFd::from(sock)))?;
             let stop2 = stop.clone();
             let path = path.clone();
-            spawn_on(rt, async move {
+            spawn(async move {
                 loop {
                     tokio::select! {
                         _ = stop2.notified() => break,
@@ -169,11 +169,11 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
 
 /// Starts a connection with no socket: JS injects what it receives and
 /// writes the responses itself. Returns the connection's id.
-pub fn open_virtual(rt: &tokio::runtime::Handle, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let cfg = Arc::new(cfg);
     let conn = Arc::new(Conn::new(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    spawn_on(rt, conn::run(conn, queue, cfg));
+    spawn(conn::run(conn, queue, cfg));
     id
 }

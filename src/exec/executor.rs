@@ -1,0 +1,227 @@
+//! The executor of one JS thread's connection tasks. The tasks are polled
+//! here, inside the tokio runtime's `block_on` (so tokio's sockets and
+//! timers work), not as tokio tasks: one turn runs the tasks JS woke, lets
+//! tokio poll I/O once, runs the tasks that woke, and ends, with one epoll
+//! call per turn where tokio's scheduler would need a second after the
+//! tasks ran. Tasks stay on the thread that spawned them.
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+/// Task polls one turn may make before it hands over to JS; what is left
+/// runs in the next turn.
+const MAX_POLLS_PER_TURN: usize = 4096;
+
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// What wakers reach from any thread: the queue of woken tasks.
+struct Shared {
+    ready: Mutex<VecDeque<(u32, u32)>>,
+    /// The runtime's waker from the last turn, for wakes from other threads.
+    outer: Mutex<Option<Waker>>,
+}
+
+/// One task slot: its future (out while it is polled) and generation.
+struct Slot {
+    task: Option<Task>,
+    generation: u32,
+    waker: Option<(Arc<TaskWaker>, Waker)>,
+}
+
+struct Executor {
+    shared: Arc<Shared>,
+    slots: RefCell<Vec<Slot>>,
+    free: RefCell<Vec<u32>>,
+    in_turn: Cell<bool>,
+    /// Called when a task is woken on this thread outside a turn.
+    kick: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+thread_local! {
+    static EXEC: Executor = Executor {
+        shared: Arc::new(Shared { ready: Mutex::new(VecDeque::new()), outer: Mutex::new(None) }),
+        slots: RefCell::new(Vec::new()),
+        free: RefCell::new(Vec::new()),
+        in_turn: Cell::new(false),
+        kick: RefCell::new(None),
+    };
+}
+
+/// A task's waker: queues the task once until it is polled again.
+struct TaskWaker {
+    shared: Arc<Shared>,
+    slot: u32,
+    generation: u32,
+    queued: AtomicBool,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.shared.ready.lock().unwrap().push_back((self.slot, self.generation));
+        let here = EXEC
+            .try_with(|e| Arc::ptr_eq(&e.shared, &self.shared).then(|| e.in_turn.get()))
+            .ok()
+            .flatten();
+        match here {
+            // The turn polls it before it ends.
+            Some(true) => {}
+            Some(false) => EXEC.with(|e| {
+                if let Some(kick) = e.kick.borrow().as_ref() {
+                    kick();
+                }
+            }),
+            None => {
+                if let Some(w) = self.shared.outer.lock().unwrap().as_ref() {
+                    w.wake_by_ref();
+                }
+            }
+        }
+    }
+}
+
+/// Spawns `fut` on the calling thread's executor; it runs in the next turn.
+pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
+    EXEC.with(|e| {
+        let task: Task = Box::pin(tokio::task::unconstrained(fut));
+        let slot = {
+            let mut slots = e.slots.borrow_mut();
+            match e.free.borrow_mut().pop() {
+                Some(i) => {
+                    let s = &mut slots[i as usize];
+                    s.generation = s.generation.wrapping_add(1);
+                    s.task = Some(task);
+                    s.waker = None;
+                    i
+                }
+                None => {
+                    slots.push(Slot { task: Some(task), generation: 0, waker: None });
+                    (slots.len() - 1) as u32
+                }
+            }
+        };
+        let generation = e.slots.borrow()[slot as usize].generation;
+        let waker = Arc::new(TaskWaker { shared: e.shared.clone(), slot, generation, queued: AtomicBool::new(false) });
+        let handle = Waker::from(waker.clone());
+        e.slots.borrow_mut()[slot as usize].waker = Some((waker.clone(), handle));
+        waker.wake_by_ref();
+    });
+}
+
+/// Whether tasks are woken and wait for a turn.
+pub fn has_ready() -> bool {
+    EXEC.with(|e| !e.shared.ready.lock().unwrap().is_empty())
+}
+
+/// Sets what a wake outside a turn on this thread calls (the driver arms
+/// its timer to run a turn soon).
+pub fn set_kick(kick: Box<dyn Fn()>) {
+    EXEC.with(|e| *e.kick.borrow_mut() = Some(kick));
+}
+
+/// Drops every task (the environment is going away).
+pub fn shutdown() {
+    let _ = EXEC.try_with(|e| {
+        let tasks: Vec<Task> = e.slots.borrow_mut().iter_mut().filter_map(|s| s.task.take()).collect();
+        e.shared.ready.lock().unwrap().clear();
+        *e.kick.borrow_mut() = None;
+        drop(tasks);
+    });
+}
+
+/// Polls woken tasks until none is left or `budget` polls were made;
+/// returns the polls left.
+fn run_ready(e: &Executor, mut budget: usize) -> usize {
+    while budget > 0 {
+        let Some((slot, generation)) = e.shared.ready.lock().unwrap().pop_front() else { break };
+        let (task, waker) = {
+            let mut slots = e.slots.borrow_mut();
+            let Some(s) = slots.get_mut(slot as usize) else { continue };
+            if s.generation != generation {
+                continue;
+            }
+            let Some(task) = s.task.take() else { continue };
+            let (flag, waker) = s.waker.as_ref().expect("a live task has a waker");
+            flag.queued.store(false, Ordering::Release);
+            (task, waker.clone())
+        };
+        budget -= 1;
+        let mut task = task;
+        let done = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        let mut slots = e.slots.borrow_mut();
+        let s = &mut slots[slot as usize];
+        if done {
+            s.waker = None;
+            e.free.borrow_mut().push(slot);
+        } else {
+            s.task = Some(task);
+        }
+    }
+    budget
+}
+
+/// One turn, run as the future of the runtime's `block_on`.
+pub async fn turn() {
+    struct InTurn;
+    impl Drop for InTurn {
+        fn drop(&mut self) {
+            let _ = EXEC.try_with(|e| e.in_turn.set(false));
+        }
+    }
+    EXEC.with(|e| e.in_turn.set(true));
+    let _in_turn = InTurn;
+    let budget = std::future::poll_fn(|cx| {
+        EXEC.with(|e| {
+            let mut outer = e.shared.outer.lock().unwrap();
+            if !outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *outer = Some(cx.waker().clone());
+            }
+        });
+        Poll::Ready(EXEC.with(|e| run_ready(e, MAX_POLLS_PER_TURN)))
+    })
+    .await;
+    // Inside block_on this yields to tokio's driver: I/O and timers are
+    // polled without blocking, waking the tasks they concern.
+    tokio::task::yield_now().await;
+    EXEC.with(|e| run_ready(e, budget));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_spawned_and_woken_tasks_in_a_turn() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let done = Arc::new(AtomicBool::new(false));
+        let (n, d) = (notify.clone(), done.clone());
+        spawn(async move {
+            n.notified().await;
+            d.store(true, Ordering::SeqCst);
+        });
+        assert!(has_ready(), "a spawned task waits for a turn");
+        rt.block_on(turn());
+        assert!(!has_ready());
+        let kicks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let k = kicks.clone();
+        set_kick(Box::new(move || {
+            k.fetch_add(1, Ordering::SeqCst);
+        }));
+        notify.notify_one();
+        assert!(has_ready(), "a wake outside a turn queues the task");
+        assert_eq!(kicks.load(Ordering::SeqCst), 1, "and kicks the driver");
+        rt.block_on(turn());
+        assert!(done.load(Ordering::SeqCst), "the task ran to its end");
+        shutdown();
+    }
+}
