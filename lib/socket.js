@@ -27,6 +27,17 @@ function systemError(code, syscall) {
   return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 }
 
+/** The one non-empty chunk of a `_writev` list, or null. */
+function onlyChunk(chunks) {
+  let found = null;
+  for (let i = 0; i < chunks.length; i++) {
+    if (chunks[i].chunk.length === 0) continue;
+    if (found !== null) return null;
+    found = chunks[i];
+  }
+  return found;
+}
+
 /** One accepted connection, as net.Socket looks to HTTP code. */
 class ServerSocket extends net.Socket {
   constructor(id, info, handler, options) {
@@ -113,6 +124,21 @@ class ServerSocket extends net.Socket {
   }
 
   _writev(chunks, cb) {
+    if (batchState.active) {
+      // A response written while a batch is handled: usually one string
+      // (head and body), encoded by the binding straight into the
+      // connection's queue and written with its other responses.
+      const only = onlyChunk(chunks);
+      if (only !== null && typeof only.chunk === 'string' && only.chunk.length <= 16384) {
+        const latin1 = only.encoding === 'latin1' || only.encoding === 'binary';
+        if (latin1 || only.encoding === 'utf8' || only.encoding === 'utf-8') {
+          const str = only.chunk;
+          this._bytesWritten += latin1 ? str.length : Buffer.byteLength(str, 'utf8');
+          deferWrite();
+          return this._afterWrite(binding.connWriteDeferredString(this[kId], str, latin1), cb);
+        }
+      }
+    }
     // Empty chunks (an end() after the body) are dropped; what remains is
     // usually one buffer, written without building an array for the binding.
     const list = [];

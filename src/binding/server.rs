@@ -4,6 +4,7 @@ use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::server::{registry, ListenTarget, Listener, ServerConfig};
+use bytes::Bytes;
 use napi::bindgen_prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -154,16 +155,56 @@ const DEFER_LIMIT: usize = 64 * 1024;
 #[napi(js_name = "connWriteDeferred")]
 pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
     match registry::get(id) {
-        Some(c) => match c.write_deferred(&[&data]) {
-            Ok((len, first)) => {
-                if first {
-                    DEFERRED.with(|d| d.borrow_mut().push(c));
-                }
-                if len >= DEFER_LIMIT { len as i64 } else { 0 }
-            }
-            Err(_) => -1,
-        },
+        Some(c) => deferred_result(c.write_deferred(&[&data]), c),
         None => -1,
+    }
+}
+
+/// `connWriteDeferred` for a string, encoded (latin1, or else UTF-8)
+/// straight into the connection's queue: no Buffer is made for it.
+#[napi(js_name = "connWriteDeferredString")]
+pub fn conn_write_deferred_string(env: Env, id: u32, data: Unknown, latin1: bool) -> i64 {
+    let Some(c) = registry::get(id) else { return -1 };
+    // SAFETY: napi calls on the JS thread with a live string handle.
+    let bytes = unsafe { string_bytes(env.raw(), data.raw(), latin1) };
+    match bytes {
+        Some(b) if b.is_empty() => 0,
+        Some(b) => deferred_result(c.write_deferred_owned([Bytes::from(b)]), c),
+        None => -1,
+    }
+}
+
+/// The bytes of JS string `value` in latin1 or UTF-8.
+///
+/// # Safety
+/// On the JS thread of `env`, with `value` a live handle.
+unsafe fn string_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool) -> Option<Vec<u8>> {
+    use napi::sys;
+    let get = if latin1 { sys::napi_get_value_string_latin1 } else { sys::napi_get_value_string_utf8 };
+    let mut len = 0usize;
+    if get(env, value, std::ptr::null_mut(), 0, &mut len) != sys::Status::napi_ok {
+        return None;
+    }
+    // napi writes a terminating NUL.
+    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
+    let mut written = 0usize;
+    if get(env, value, buf.as_mut_ptr() as *mut std::ffi::c_char, len + 1, &mut written) != sys::Status::napi_ok {
+        return None;
+    }
+    buf.set_len(written);
+    Some(buf)
+}
+
+/// What a deferred write tells JS: bytes queued past the limit, 0, or -1.
+fn deferred_result(res: std::result::Result<(usize, bool), crate::server::conn::WriteError>, c: std::sync::Arc<crate::server::Conn>) -> i64 {
+    match res {
+        Ok((len, first)) => {
+            if first {
+                DEFERRED.with(|d| d.borrow_mut().push(c));
+            }
+            if len >= DEFER_LIMIT { len as i64 } else { 0 }
+        }
+        Err(_) => -1,
     }
 }
 

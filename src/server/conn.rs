@@ -228,16 +228,19 @@ impl Conn {
     /// pipelined requests leave in one syscall). Returns the bytes queued
     /// and whether the connection was not waiting for a flush yet.
     pub fn write_deferred(&self, chunks: &[&[u8]]) -> Result<(usize, bool), WriteError> {
+        self.write_deferred_owned(chunks.iter().filter(|c| !c.is_empty()).map(|c| Bytes::copy_from_slice(c)))
+    }
+
+    /// `write_deferred` for buffers the caller already owns (no copy).
+    pub fn write_deferred_owned(&self, chunks: impl IntoIterator<Item = Bytes>) -> Result<(usize, bool), WriteError> {
         let mut q = self.write.lock().unwrap();
         if q.closed || q.ending {
             return Err(WriteError::Closed);
         }
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
         for c in chunks {
-            if !c.is_empty() {
-                q.len += c.len();
-                q.bufs.push_back(Bytes::copy_from_slice(c));
-            }
+            q.len += c.len();
+            q.bufs.push_back(c);
         }
         let len = q.len;
         drop(q);
@@ -788,7 +791,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     return Poll::Ready(Woke::Readable(res));
                 }
             }
-            if deadline.at().is_some() && deadline.sleep().poll(cx).is_ready() {
+            if deadline.poll(cx).is_ready() {
                 return Poll::Ready(Woke::Timer);
             }
             Poll::Pending
