@@ -113,7 +113,7 @@ impl Driver {
                 }
                 Some(at) => {
                     uv::uv_update_time(self.loop_);
-                    // One more millisecond: tokio's timer wheel rounds up.
+                    // One more millisecond: libuv's loop time lags.
                     let delay = if at == 0 { 0 } else { at.saturating_sub(now_ms()) + 1 };
                     uv::uv_timer_start(self.timer, on_timer, delay, 0);
                 }
@@ -177,7 +177,7 @@ fn build_runtime() -> io::Result<(Runtime, RawFd)> {
     let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..5 {
         let before = epoll_fds();
-        let rt = Builder::new_current_thread().enable_io().enable_time().build()?;
+        let rt = Builder::new_current_thread().enable_io().build()?;
         let fresh: Vec<RawFd> = epoll_fds().difference(&before).copied().collect();
         if (1..=2).contains(&fresh.len()) && same_epoll(&fresh) {
             return Ok((rt, fresh[0]));

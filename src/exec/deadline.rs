@@ -1,43 +1,60 @@
-//! A connection's timer: a tokio sleep whose deadline is also kept in its
-//! thread's set of armed deadlines, so the driver can have the JS event loop
-//! wake up for the earliest one.
-use crate::server::clock::instant_at;
-use std::cell::RefCell;
+//! Connection timers without tokio's timer wheel: each thread keeps its
+//! armed deadlines in order; the driver arms one uv timer for the earliest,
+//! and each turn of the executor first wakes the timers that fell due.
+use crate::server::clock::now_ms;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::pin::Pin;
-use tokio::time::Sleep;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// What a timer shares with its thread's set.
+#[derive(Default)]
+struct State {
+    fired: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// Armed deadlines (ms on the shared clock, then arming order).
+#[derive(Default)]
+struct Timers {
+    armed: BTreeMap<(u64, u64), Rc<State>>,
+    next_seq: u64,
+}
 
 thread_local! {
-    /// Armed deadlines (ms on the shared clock) and how many timers hold each.
-    static ARMED: RefCell<BTreeMap<u64, u32>> = const { RefCell::new(BTreeMap::new()) };
+    static TIMERS: RefCell<Timers> = RefCell::new(Timers::default());
 }
 
 /// The earliest deadline armed on this thread.
 pub fn earliest() -> Option<u64> {
-    ARMED.with(|a| a.borrow().keys().next().copied())
+    TIMERS.with(|t| t.borrow().armed.keys().next().map(|k| k.0))
 }
 
-fn add(at: u64) {
-    ARMED.with(|a| *a.borrow_mut().entry(at).or_insert(0) += 1);
-}
-
-fn remove(at: u64) {
-    // The set may be gone already while the thread exits.
-    let _ = ARMED.try_with(|a| {
-        let mut a = a.borrow_mut();
-        if let Some(n) = a.get_mut(&at) {
-            *n -= 1;
-            if *n == 0 {
-                a.remove(&at);
+/// Fires every timer due at `now` (ms on the shared clock).
+pub fn fire_due(now: u64) {
+    let due: Vec<Rc<State>> = TIMERS.with(|t| {
+        let mut t = t.borrow_mut();
+        let mut due = Vec::new();
+        while let Some(entry) = t.armed.first_entry() {
+            if entry.key().0 > now {
+                break;
             }
+            due.push(entry.remove());
         }
+        due
     });
+    for s in due {
+        s.fired.set(true);
+        if let Some(w) = s.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
 }
 
-/// One re-armable timer.
+/// One re-armable timer, polled by its task.
 pub struct Deadline {
-    sleep: Pin<Box<Sleep>>,
-    at: Option<u64>,
+    key: Option<(u64, u64)>,
+    state: Rc<State>,
 }
 
 impl Default for Deadline {
@@ -47,39 +64,99 @@ impl Default for Deadline {
 }
 
 impl Deadline {
-    /// A disarmed timer (needs a runtime context).
+    /// A disarmed timer.
     pub fn new() -> Self {
-        Deadline { sleep: Box::pin(tokio::time::sleep_until(instant_at(0).into())), at: None }
+        Deadline { key: None, state: Rc::new(State::default()) }
     }
 
     /// The deadline armed, if any.
     pub fn at(&self) -> Option<u64> {
-        self.at
+        self.key.map(|k| k.0)
     }
 
     /// Arms the timer for `at` (ms on the shared clock), replacing any other.
     pub fn arm(&mut self, at: u64) {
         self.disarm();
-        add(at);
-        self.sleep.as_mut().reset(instant_at(at).into());
-        self.at = Some(at);
+        TIMERS.with(|t| {
+            let mut t = t.borrow_mut();
+            let key = (at, t.next_seq);
+            t.next_seq += 1;
+            t.armed.insert(key, self.state.clone());
+            self.key = Some(key);
+        });
     }
 
     /// Disarms the timer.
     pub fn disarm(&mut self) {
-        if let Some(at) = self.at.take() {
-            remove(at);
+        self.state.fired.set(false);
+        if let Some(key) = self.key.take() {
+            // The set may be gone already while the thread exits.
+            let _ = TIMERS.try_with(|t| t.borrow_mut().armed.remove(&key));
         }
     }
 
-    /// The sleep to await; call `disarm` once it completes.
-    pub fn sleep(&mut self) -> Pin<&mut Sleep> {
-        self.sleep.as_mut()
+    /// Ready once the armed deadline has passed; never while disarmed.
+    pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.key.is_none() {
+            return Poll::Pending;
+        }
+        if self.state.fired.get() {
+            return Poll::Ready(());
+        }
+        let mut w = self.state.waker.borrow_mut();
+        if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *w = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Waits `ms` milliseconds.
+    pub async fn sleep_ms(&mut self, ms: u64) {
+        self.arm(now_ms() + ms);
+        std::future::poll_fn(|cx| self.poll(cx)).await;
+        self.disarm();
     }
 }
 
 impl Drop for Deadline {
     fn drop(&mut self) {
         self.disarm();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn fires_in_deadline_order_and_rearms() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (mut a, mut b) = (Deadline::new(), Deadline::new());
+        assert!(a.poll(&mut cx).is_pending(), "disarmed: never ready");
+        a.arm(1_000_000);
+        b.arm(1_000_010);
+        assert_eq!(earliest(), Some(1_000_000));
+        assert!(a.poll(&mut cx).is_pending() && b.poll(&mut cx).is_pending());
+        fire_due(1_000_005);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "only the due timer wakes");
+        assert!(a.poll(&mut cx).is_ready());
+        assert!(b.poll(&mut cx).is_pending());
+        assert_eq!(earliest(), Some(1_000_010));
+        b.arm(1_000_020);
+        assert_eq!(earliest(), Some(1_000_020), "re-arming moves the deadline");
+        drop(b);
+        assert_eq!(earliest(), None, "a dropped timer leaves the set");
     }
 }

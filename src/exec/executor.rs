@@ -1,9 +1,10 @@
 //! The executor of one JS thread's connection tasks. The tasks are polled
-//! here, inside the tokio runtime's `block_on` (so tokio's sockets and
-//! timers work), not as tokio tasks: one turn runs the tasks JS woke, lets
-//! tokio poll I/O once, runs the tasks that woke, and ends, with one epoll
-//! call per turn where tokio's scheduler would need a second after the
-//! tasks ran. Tasks stay on the thread that spawned them.
+//! here, inside the tokio runtime's `block_on` (so tokio's sockets work),
+//! not as tokio tasks: one turn runs the tasks JS woke, lets tokio poll
+//! I/O once, fires due timers (`deadline`), runs the tasks that woke, and
+//! ends, with one epoll call per turn where tokio's scheduler would need a
+//! second after the tasks ran. Tasks stay on the thread that spawned them.
+use crate::server::clock::now_ms;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -189,9 +190,12 @@ pub async fn turn() {
         Poll::Ready(EXEC.with(|e| run_ready(e, MAX_POLLS_PER_TURN)))
     })
     .await;
-    // Inside block_on this yields to tokio's driver: I/O and timers are
-    // polled without blocking, waking the tasks they concern.
+    // Inside block_on this yields to tokio's driver: I/O is polled without
+    // blocking, waking the tasks it concerns. Timers fire after it, so a
+    // task sees input that arrived before its deadline passed (a request
+    // on a keep-alive connection while the loop was blocked).
     tokio::task::yield_now().await;
+    super::deadline::fire_due(now_ms());
     EXEC.with(|e| run_ready(e, budget));
 }
 

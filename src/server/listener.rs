@@ -2,7 +2,6 @@
 use super::conn::{self, Conn};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
-use super::clock::now_ms;
 use crate::events::{kind, EventQueue};
 use crate::exec::{spawn, Deadline};
 use socket2::{Domain, SockAddr, Socket, Type};
@@ -162,9 +161,7 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
             w.str(code);
         });
     }
-    let mut backoff = Deadline::new();
-    backoff.arm(now_ms() + 10);
-    backoff.sleep().await;
+    Deadline::new().sleep_ms(10).await;
 }
 
 /// Starts a connection with no socket: JS injects what it receives and
