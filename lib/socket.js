@@ -27,15 +27,30 @@ function systemError(code, syscall) {
   return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 }
 
-/** The one non-empty chunk of a `_writev` list, or null. */
-function onlyChunk(chunks) {
-  let found = null;
+/**
+ * A `_writev` list that is one short latin1/UTF-8 string, optionally
+ * followed by one short buffer (empty chunks aside), as
+ * `{ head, latin1, body }`; else null.
+ */
+function writeParts(chunks) {
+  let head = null;
+  let latin1 = false;
+  let body = null;
   for (let i = 0; i < chunks.length; i++) {
-    if (chunks[i].chunk.length === 0) continue;
-    if (found !== null) return null;
-    found = chunks[i];
+    const { chunk, encoding } = chunks[i];
+    if (chunk.length === 0) continue;
+    if (head === null && typeof chunk === 'string') {
+      latin1 = encoding === 'latin1' || encoding === 'binary';
+      if (!latin1 && encoding !== 'utf8' && encoding !== 'utf-8') return null;
+      head = chunk;
+    } else if (head !== null && body === null && typeof chunk !== 'string') {
+      body = chunk;
+    } else {
+      return null;
+    }
   }
-  return found;
+  if (head === null || head.length + (body ? body.length : 0) > 16384) return null;
+  return { head, latin1, body };
 }
 
 /** One accepted connection, as net.Socket looks to HTTP code. */
@@ -126,17 +141,18 @@ class ServerSocket extends net.Socket {
   _writev(chunks, cb) {
     if (batchState.active) {
       // A response written while a batch is handled: usually one string
-      // (head and body), encoded by the binding straight into the
-      // connection's queue and written with its other responses.
-      const only = onlyChunk(chunks);
-      if (only !== null && typeof only.chunk === 'string' && only.chunk.length <= 16384) {
-        const latin1 = only.encoding === 'latin1' || only.encoding === 'binary';
-        if (latin1 || only.encoding === 'utf8' || only.encoding === 'utf-8') {
-          const str = only.chunk;
-          this._bytesWritten += latin1 ? str.length : Buffer.byteLength(str, 'utf8');
-          deferWrite();
-          return this._afterWrite(binding.connWriteDeferredString(this[kId], str, latin1), cb);
-        }
+      // (head and body), or a head string and a body buffer. The binding
+      // encodes the string straight into the connection's queue (no Buffer
+      // made for it), and the response leaves with the connection's others.
+      const parts = writeParts(chunks);
+      if (parts !== null) {
+        const { head, latin1, body } = parts;
+        this._bytesWritten += (latin1 ? head.length : Buffer.byteLength(head, 'utf8')) + (body ? body.length : 0);
+        deferWrite();
+        const queued = body ?
+          binding.connWriteDeferredStringBuffer(this[kId], head, latin1, body) :
+          binding.connWriteDeferredString(this[kId], head, latin1);
+        return this._afterWrite(queued, cb);
       }
     }
     // Empty chunks (an end() after the body) are dropped; what remains is

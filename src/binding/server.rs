@@ -166,7 +166,7 @@ pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
 pub fn conn_write_deferred_string(env: Env, id: u32, data: Unknown, latin1: bool) -> i64 {
     let Some(c) = registry::get(id) else { return -1 };
     // SAFETY: napi calls on the JS thread with a live string handle.
-    let bytes = unsafe { string_bytes(env.raw(), data.raw(), latin1) };
+    let bytes = unsafe { string_bytes(env.raw(), data.raw(), latin1, 0) };
     match bytes {
         Some(b) if b.is_empty() => 0,
         Some(b) => deferred_result(c.write_deferred_owned([Bytes::from(b)]), c),
@@ -174,11 +174,22 @@ pub fn conn_write_deferred_string(env: Env, id: u32, data: Unknown, latin1: bool
     }
 }
 
-/// The bytes of JS string `value` in latin1 or UTF-8.
+/// `connWriteDeferredString` followed by a buffer (a head and its body).
+#[napi(js_name = "connWriteDeferredStringBuffer")]
+pub fn conn_write_deferred_string_buffer(env: Env, id: u32, head: Unknown, latin1: bool, body: BufferSlice) -> i64 {
+    let Some(c) = registry::get(id) else { return -1 };
+    // SAFETY: napi calls on the JS thread with a live string handle.
+    let Some(mut bytes) = (unsafe { string_bytes(env.raw(), head.raw(), latin1, body.len()) }) else { return -1 };
+    bytes.extend_from_slice(&body);
+    deferred_result(c.write_deferred_owned([Bytes::from(bytes)]), c)
+}
+
+/// The bytes of JS string `value` in latin1 or UTF-8, with room for
+/// `extra` more.
 ///
 /// # Safety
 /// On the JS thread of `env`, with `value` a live handle.
-unsafe fn string_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool) -> Option<Vec<u8>> {
+unsafe fn string_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool, extra: usize) -> Option<Vec<u8>> {
     use napi::sys;
     let get = if latin1 { sys::napi_get_value_string_latin1 } else { sys::napi_get_value_string_utf8 };
     let mut len = 0usize;
@@ -186,7 +197,7 @@ unsafe fn string_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value, l
         return None;
     }
     // napi writes a terminating NUL.
-    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
+    let mut buf: Vec<u8> = Vec::with_capacity(len + 1 + extra);
     let mut written = 0usize;
     if get(env, value, buf.as_mut_ptr() as *mut std::ffi::c_char, len + 1, &mut written) != sys::Status::napi_ok {
         return None;
