@@ -88,7 +88,7 @@ struct WriteQueue {
     closed: bool,
 }
 
-/// A connection as seen from both threads.
+/// A connection as seen from its task and from the calls JS makes.
 pub struct Conn {
     pub id: u32,
     pub stream: Stream,
