@@ -94,27 +94,28 @@ impl Wake for TaskWaker {
 pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
     EXEC.with(|e| {
         let task: Task = Box::pin(tokio::task::unconstrained(fut));
-        let slot = {
+        let flag = {
             let mut slots = e.slots.borrow_mut();
-            match e.free.borrow_mut().pop() {
+            let slot = match e.free.borrow_mut().pop() {
                 Some(i) => {
                     let s = &mut slots[i as usize];
                     s.generation = s.generation.wrapping_add(1);
-                    s.task = Some(task);
-                    s.waker = None;
                     i
                 }
                 None => {
-                    slots.push(Slot { task: Some(task), generation: 0, waker: None });
+                    slots.push(Slot { task: None, generation: 0, waker: None });
                     (slots.len() - 1) as u32
                 }
-            }
+            };
+            let s = &mut slots[slot as usize];
+            let flag = Arc::new(TaskWaker { shared: e.shared.clone(), slot, generation: s.generation, queued: AtomicBool::new(false) });
+            s.task = Some(task);
+            s.waker = Some((flag.clone(), Waker::from(flag.clone())));
+            flag
         };
-        let generation = e.slots.borrow()[slot as usize].generation;
-        let waker = Arc::new(TaskWaker { shared: e.shared.clone(), slot, generation, queued: AtomicBool::new(false) });
-        let handle = Waker::from(waker.clone());
-        e.slots.borrow_mut()[slot as usize].waker = Some((waker.clone(), handle));
-        waker.wake_by_ref();
+        // Queued like any woken task (the slots are not borrowed while the
+        // wake kicks the driver).
+        flag.wake_by_ref();
     });
 }
 
