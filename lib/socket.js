@@ -149,10 +149,7 @@ class ServerSocket extends net.Socket {
         const { head, latin1, body } = parts;
         this._bytesWritten += (latin1 ? head.length : Buffer.byteLength(head, 'utf8')) + (body ? body.length : 0);
         deferWrite();
-        const queued = body ?
-          binding.connWriteDeferredStringBuffer(this[kId], head, latin1, body) :
-          binding.connWriteDeferredString(this[kId], head, latin1);
-        return this._afterWrite(queued, cb);
+        return this._afterWrite(binding.connWriteDeferredString(this[kId], head, latin1, body), cb);
       }
     }
     // Empty chunks (an end() after the body) are dropped; what remains is

@@ -160,27 +160,19 @@ pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
     }
 }
 
-/// `connWriteDeferred` for a string, encoded (latin1, or else UTF-8)
-/// straight into the connection's queue: no Buffer is made for it.
+/// `connWriteDeferred` for a string (a response head, or head and body),
+/// encoded (latin1, or else UTF-8) straight into the connection's queue, then
+/// `body` if given: no Buffer is made for the string.
 #[napi(js_name = "connWriteDeferredString")]
-pub fn conn_write_deferred_string(env: Env, id: u32, data: Unknown, latin1: bool) -> i64 {
+pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>) -> i64 {
     let Some(c) = registry::get(id) else { return -1 };
-    // SAFETY: napi calls on the JS thread with a live string handle.
-    let bytes = unsafe { string_bytes(env.raw(), data.raw(), latin1, 0) };
-    match bytes {
-        Some(b) if b.is_empty() => 0,
-        Some(b) => deferred_result(c.write_deferred_owned([Bytes::from(b)]), c),
-        None => -1,
-    }
-}
-
-/// `connWriteDeferredString` followed by a buffer (a head and its body).
-#[napi(js_name = "connWriteDeferredStringBuffer")]
-pub fn conn_write_deferred_string_buffer(env: Env, id: u32, head: Unknown, latin1: bool, body: BufferSlice) -> i64 {
-    let Some(c) = registry::get(id) else { return -1 };
+    let body: &[u8] = body.as_deref().unwrap_or(&[]);
     // SAFETY: napi calls on the JS thread with a live string handle.
     let Some(mut bytes) = (unsafe { string_bytes(env.raw(), head.raw(), latin1, body.len()) }) else { return -1 };
-    bytes.extend_from_slice(&body);
+    bytes.extend_from_slice(body);
+    if bytes.is_empty() {
+        return 0;
+    }
     deferred_result(c.write_deferred_owned([Bytes::from(bytes)]), c)
 }
 
