@@ -501,7 +501,7 @@ impl Reader<'_> {
                     self.decoder = BodyDecoder::new(head.framing);
                     self.keep_alive = head.keep_alive;
                     self.requests += 1;
-                    let flags = (head.keep_alive as u8) | ((head.upgrade as u8) << 1) | ((!self.decoder.is_done() as u8) << 2);
+                    let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done());
                     let buf = &self.buf[..];
                     self.queue.push(kind::REQUEST, self.conn.id, |w| {
                         w.u8(head.method).u8(head.version_minor).u8(flags).bytes(&buf[head.path.clone()]);
@@ -582,10 +582,7 @@ impl Reader<'_> {
         };
         self.decoder = BodyDecoder::new(head.framing);
         self.keep_alive = head.keep_alive || head.is_informational();
-        let flags = (head.keep_alive as u8)
-            | ((head.upgrade as u8) << 1)
-            | ((!self.decoder.is_done() as u8) << 2)
-            | (head.version_major.min(15) << 4);
+        let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done()) | (head.version_major.min(15) << 4);
         let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
         self.queue.push(kind::RESPONSE, self.conn.id, |w| {
             w.u16(head.status).u8(head.version_minor).u8(flags).bytes(&buf[head.reason.clone()]);
@@ -672,6 +669,12 @@ fn error_code(e: &io::Error) -> &'static str {
         io::ErrorKind::TimedOut => "ETIMEDOUT",
         _ => "EIO",
     }
+}
+
+/// The flags byte of REQUEST and RESPONSE events (`events::kind`): 1
+/// keep-alive, 2 upgrade, 4 a body follows.
+fn message_flags(keep_alive: bool, upgrade: bool, has_body: bool) -> u8 {
+    (keep_alive as u8) | ((upgrade as u8) << 1) | ((has_body as u8) << 2)
 }
 
 /// What woke a connection task's wait.
