@@ -29,8 +29,8 @@ function systemError(code, syscall) {
 
 /**
  * A `_writev` list that is one short latin1/UTF-8 string, optionally
- * followed by one short buffer (empty chunks aside), as
- * `{ head, latin1, body }`; else null.
+ * followed by one short buffer (empty chunks aside): stores them in
+ * `parts` and returns true; else false.
  */
 function writeParts(chunks) {
   let head = null;
@@ -41,17 +41,23 @@ function writeParts(chunks) {
     if (chunk.length === 0) continue;
     if (head === null && typeof chunk === 'string') {
       latin1 = encoding === 'latin1' || encoding === 'binary';
-      if (!latin1 && encoding !== 'utf8' && encoding !== 'utf-8') return null;
+      if (!latin1 && encoding !== 'utf8' && encoding !== 'utf-8') return false;
       head = chunk;
     } else if (head !== null && body === null && typeof chunk !== 'string') {
       body = chunk;
     } else {
-      return null;
+      return false;
     }
   }
-  if (head === null || head.length + (body ? body.length : 0) > 16384) return null;
-  return { head, latin1, body };
+  if (head === null || head.length + (body ? body.length : 0) > 16384) return false;
+  parts.head = head;
+  parts.latin1 = latin1;
+  parts.body = body;
+  return true;
 }
+
+/** What `writeParts` found (one object, reused). */
+const parts = { head: '', latin1: false, body: null };
 
 /** One accepted connection, as net.Socket looks to HTTP code. */
 class ServerSocket extends net.Socket {
@@ -144,12 +150,17 @@ class ServerSocket extends net.Socket {
       // (head and body), or a head string and a body buffer. The binding
       // encodes the string straight into the connection's queue (no Buffer
       // made for it), and the response leaves with the connection's others.
-      const parts = writeParts(chunks);
-      if (parts !== null) {
+      if (writeParts(chunks)) {
         const { head, latin1, body } = parts;
-        this._bytesWritten += (latin1 ? head.length : Buffer.byteLength(head, 'utf8')) + (body ? body.length : 0);
+        parts.head = '';
+        parts.body = null;
         deferWrite();
-        return this._afterWrite(binding.connWriteDeferredString(this[kId], head, latin1, body), cb);
+        // Twice the bytes written, plus 1 when past the queue's limit.
+        const r = binding.connWriteDeferredString(this[kId], head, latin1, body);
+        if (r < 0) return cb(systemError('EPIPE', 'write'));
+        const over = r % 2;
+        this._bytesWritten += (r - over) / 2;
+        return this._afterWrite(over, cb);
       }
     }
     // Empty chunks (an end() after the body) are dropped; what remains is

@@ -6,7 +6,7 @@
 use super::uv;
 use crate::events::EventQueue;
 use crate::exec::{self, deadline};
-use crate::server::clock::now_ms;
+use crate::server::clock::{self, now_ms};
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::ffi::{c_int, c_void};
@@ -75,6 +75,9 @@ impl Driver {
             return;
         }
         if let Some(rt) = self.runtime.take() {
+            // Stamps taken while this turn's events are read and handled
+            // share one clock read, as libuv's loop time does.
+            let _frozen = clock::freeze();
             rt.block_on(exec::turn());
             self.runtime.set(Some(rt));
             if !self.queue.is_empty() {

@@ -4,7 +4,7 @@ use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::server::{registry, ListenTarget, Listener, ServerConfig};
-use bytes::Bytes;
+use bytes::BytesMut;
 use napi::bindgen_prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -161,41 +161,62 @@ pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
 }
 
 /// `connWriteDeferred` for a string (a response head, or head and body),
-/// encoded (latin1, or else UTF-8) straight into the connection's queue, then
-/// `body` if given: no Buffer is made for the string.
+/// encoded (latin1, or else UTF-8) straight into the connection's staged
+/// bytes, then `body` if given: no Buffer is made for the string. Returns
+/// -1 if the connection is gone, else twice the bytes written plus 1 when
+/// the queue is past its limit (JS counts `bytesWritten` from it, with no
+/// second pass over the string).
 #[napi(js_name = "connWriteDeferredString")]
 pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>) -> i64 {
     let Some(c) = registry::get(id) else { return -1 };
     let body: &[u8] = body.as_deref().unwrap_or(&[]);
     // SAFETY: napi calls on the JS thread with a live string handle.
-    let Some(mut bytes) = (unsafe { string_bytes(env.raw(), head.raw(), latin1, body.len()) }) else { return -1 };
-    bytes.extend_from_slice(body);
-    if bytes.is_empty() {
-        return 0;
+    let Some(units) = (unsafe { string_units(env.raw(), head.raw()) }) else { return -1 };
+    // A UTF-16 unit is at most 3 UTF-8 bytes; napi writes a NUL after.
+    let room = if latin1 { units } else { units * 3 } + 1;
+    let res = c.write_deferred_with(room + body.len(), |buf| {
+        // SAFETY: as above; `buf` has `room` bytes spare.
+        let n = unsafe { encode_string(env.raw(), head.raw(), latin1, buf, room)? };
+        buf.extend_from_slice(body);
+        Some(n + body.len())
+    });
+    match res {
+        Ok((written, queued, first)) => {
+            if first {
+                DEFERRED.with(|d| d.borrow_mut().push(c));
+            }
+            (written as i64) * 2 + i64::from(queued >= DEFER_LIMIT)
+        }
+        Err(_) => -1,
     }
-    deferred_result(c.write_deferred_owned([Bytes::from(bytes)]), c)
 }
 
-/// The bytes of JS string `value` in latin1 or UTF-8, with room for
-/// `extra` more.
+/// The length of JS string `value` in UTF-16 units (no pass over it).
 ///
 /// # Safety
 /// On the JS thread of `env`, with `value` a live handle.
-unsafe fn string_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool, extra: usize) -> Option<Vec<u8>> {
+unsafe fn string_units(env: napi::sys::napi_env, value: napi::sys::napi_value) -> Option<usize> {
+    let mut len = 0usize;
+    let status = napi::sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut len);
+    (status == napi::sys::Status::napi_ok).then_some(len)
+}
+
+/// Appends JS string `value` to `buf` in latin1 or UTF-8, in one pass;
+/// `room` (spare in `buf`) must hold it and a NUL. Returns the bytes added.
+///
+/// # Safety
+/// On the JS thread of `env`, with `value` a live handle.
+unsafe fn encode_string(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool, buf: &mut BytesMut, room: usize) -> Option<usize> {
     use napi::sys;
     let get = if latin1 { sys::napi_get_value_string_latin1 } else { sys::napi_get_value_string_utf8 };
-    let mut len = 0usize;
-    if get(env, value, std::ptr::null_mut(), 0, &mut len) != sys::Status::napi_ok {
-        return None;
-    }
-    // napi writes a terminating NUL.
-    let mut buf: Vec<u8> = Vec::with_capacity(len + 1 + extra);
+    debug_assert!(buf.capacity() - buf.len() >= room);
+    let dst = buf.spare_capacity_mut().as_mut_ptr() as *mut std::ffi::c_char;
     let mut written = 0usize;
-    if get(env, value, buf.as_mut_ptr() as *mut std::ffi::c_char, len + 1, &mut written) != sys::Status::napi_ok {
+    if get(env, value, dst, room, &mut written) != sys::Status::napi_ok {
         return None;
     }
-    buf.set_len(written);
-    Some(buf)
+    buf.set_len(buf.len() + written);
+    Some(written)
 }
 
 /// What a deferred write tells JS: bytes queued past the limit, 0, or -1.

@@ -80,12 +80,48 @@ mod read_buffers {
 #[derive(Default)]
 struct WriteQueue {
     bufs: VecDeque<Bytes>,
+    /// Small deferred writes encoded in place, after everything in `bufs`.
+    /// Its allocation is kept between responses, so a keep-alive
+    /// connection's responses make none.
+    staged: BytesMut,
+    /// Bytes in `bufs` and `staged`.
     len: usize,
     /// JS asked to be told when the queue empties.
     want_drain: bool,
     /// Half-close and close once the queue is flushed.
     ending: bool,
     closed: bool,
+}
+
+/// A staged buffer larger than this is not kept once written (an idle
+/// connection should not hold a big response's buffer).
+const STAGED_KEEP: usize = 1024;
+
+impl WriteQueue {
+    fn is_empty(&self) -> bool {
+        self.bufs.is_empty() && self.staged.is_empty()
+    }
+
+    /// Moves the staged bytes to the end of `bufs`, so what is pushed next
+    /// goes after them.
+    fn seal(&mut self) {
+        if !self.staged.is_empty() {
+            let staged = self.staged.split().freeze();
+            self.bufs.push_back(staged);
+        }
+    }
+
+    /// Notes that `n` bytes of the staged buffer were written.
+    fn staged_written(&mut self, n: usize) {
+        self.len -= n;
+        if n < self.staged.len() {
+            self.staged.advance(n);
+        } else if self.staged.capacity() > STAGED_KEEP {
+            self.staged = BytesMut::new();
+        } else {
+            self.staged.clear();
+        }
+    }
 }
 
 /// A connection as seen from its task and from the calls JS makes.
@@ -172,7 +208,7 @@ impl Conn {
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
         let mut first = 0;
         let mut offset = 0;
-        if q.bufs.is_empty() {
+        if q.is_empty() {
             let total: usize = chunks.iter().map(|c| c.len()).sum();
             let mut written = 0;
             while written < total {
@@ -210,6 +246,7 @@ impl Conn {
                 return Ok(0);
             }
         }
+        q.seal();
         for (i, c) in chunks[first..].iter().enumerate() {
             let part = if i == 0 { &c[offset..] } else { c };
             if !part.is_empty() {
@@ -238,6 +275,7 @@ impl Conn {
             return Err(WriteError::Closed);
         }
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        q.seal();
         for c in chunks {
             q.len += c.len();
             q.bufs.push_back(c);
@@ -247,13 +285,38 @@ impl Conn {
         Ok((len, !self.deferred.swap(true, Ordering::AcqRel)))
     }
 
+    /// `write_deferred` for bytes `fill` encodes in place: it gets a buffer
+    /// with at least `reserve` bytes spare and returns how many it appended
+    /// (or None, appending nothing, to fail). Returns those bytes, the
+    /// bytes queued and whether the connection was not waiting for a flush.
+    pub fn write_deferred_with(
+        &self,
+        reserve: usize,
+        fill: impl FnOnce(&mut BytesMut) -> Option<usize>,
+    ) -> Result<(usize, usize, bool), WriteError> {
+        let mut q = self.write.lock().unwrap();
+        if q.closed || q.ending {
+            return Err(WriteError::Closed);
+        }
+        q.staged.reserve(reserve);
+        let n = fill(&mut q.staged).ok_or(WriteError::Closed)?;
+        if n == 0 {
+            return Ok((0, q.len, false));
+        }
+        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        q.len += n;
+        let len = q.len;
+        drop(q);
+        Ok((n, len, !self.deferred.swap(true, Ordering::AcqRel)))
+    }
+
     /// Writes what `write_deferred` queued, as far as the socket takes it;
     /// the task writes the rest (and reports errors and drains).
     pub fn flush_deferred(&self) {
         self.deferred.store(false, Ordering::Release);
         let ok = self.flush().unwrap_or(false);
         let q = self.write.lock().unwrap();
-        if !ok || q.want_drain || !q.bufs.is_empty() {
+        if !ok || q.want_drain || !q.is_empty() {
             drop(q);
             self.signal.notify();
         }
@@ -334,15 +397,31 @@ impl Conn {
     /// Writes queued bytes; true once the queue is empty.
     fn flush(&self) -> io::Result<bool> {
         let mut q = self.write.lock().unwrap();
+        if q.bufs.is_empty() {
+            // The usual case: one response (or a few pipelined ones) staged.
+            while !q.staged.is_empty() {
+                match self.stream.try_write_vectored(&[IoSlice::new(&q.staged)]) {
+                    Ok(n) => q.staged_written(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(true);
+        }
+        q.seal();
         while !q.bufs.is_empty() {
-            let slices: Vec<IoSlice> = q.bufs.iter().take(64).map(|b| IoSlice::new(b)).collect();
-            let mut n = match self.stream.try_write_vectored(&slices) {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let count = q.bufs.len().min(slices.len());
+            for (slot, b) in slices.iter_mut().zip(q.bufs.iter()) {
+                *slot = IoSlice::new(b);
+            }
+            let mut n = match self.stream.try_write_vectored(&slices[..count]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            drop(slices);
             q.len -= n;
             while n > 0 {
                 let front = q.bufs.front_mut().unwrap();
@@ -748,7 +827,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         let (want_write, ending, want_drain) = {
             let q = conn.write.lock().unwrap();
-            (!q.bufs.is_empty(), q.ending, q.want_drain)
+            (!q.is_empty(), q.ending, q.want_drain)
         };
         if !want_write && want_drain {
             conn.write.lock().unwrap().want_drain = false;
