@@ -121,8 +121,20 @@ function utcDate() {
   return utcCache;
 }
 
+/**
+ * Sockets that can take a response's bytes without going through their
+ * Writable (rshttp's own sockets) have these two methods:
+ * `[kCanWriteDirect]()` says whether nothing is buffered or in flight, so a
+ * direct write keeps order; `[kWriteDirect](data, encoding)` writes if it
+ * can and returns whether it did.
+ */
+const kCanWriteDirect = Symbol('kCanWriteDirect');
+const kWriteDirect = Symbol('kWriteDirect');
+
 module.exports = {
   METHODS,
+  kCanWriteDirect,
+  kWriteDirect,
   STATUS_CODES,
   CRLF: '\r\n',
   chunkExpression,

@@ -46,6 +46,8 @@ const {
   chunkExpression,
   connCloseExpression,
   utcDate,
+  kCanWriteDirect,
+  kWriteDirect,
 } = require('./http_common');
 
 const isUint8Array = util.types.isUint8Array;
@@ -311,6 +313,11 @@ OutgoingMessage.prototype._writeRaw = function _writeRaw(data, encoding, callbac
 
   if (conn && conn._httpMessage === this && conn.writable) {
     if (this.outputData.length) this._flushOutput(conn);
+    if (conn[kWriteDirect] !== undefined && conn[kWriteDirect](data, encoding)) {
+      // As a Writable calls back a write done at once: on the next tick.
+      if (typeof callback === 'function') process.nextTick(callback);
+      return true;
+    }
     return conn.write(data, encoding, callback);
   }
 
@@ -800,6 +807,17 @@ function onFinish(msg) {
   msg.emit('finish');
 }
 
+/**
+ * Corks `socket` so end()'s writes leave as one; returns false, leaving it
+ * uncorked, when the socket takes them directly (they are joined there).
+ */
+function corkForEnd(socket) {
+  if (!socket) return true;
+  if (socket[kCanWriteDirect] !== undefined && socket[kCanWriteDirect]()) return false;
+  socket.cork();
+  return true;
+}
+
 function fullyUncork(socket) {
   const state = socket._writableState;
   if (state && typeof state.corked === 'number') {
@@ -824,13 +842,15 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
     encoding = null;
   }
 
+  // The socket took the writes directly (see corkForEnd).
+  let direct = false;
   if (chunk) {
     if (this.finished) {
       onError(this, new ERR_STREAM_WRITE_AFTER_END(),
               typeof callback !== 'function' ? nop : callback);
       return this;
     }
-    if (this.socket) this.socket.cork();
+    direct = !corkForEnd(this.socket);
     writeImpl(this, chunk, encoding, null, true);
   } else if (this.finished) {
     if (typeof callback === 'function') {
@@ -842,7 +862,7 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
     }
     return this;
   } else if (!this._header) {
-    if (this.socket) this.socket.cork();
+    direct = !corkForEnd(this.socket);
     this._contentLength = 0;
     this._implicitHeader();
   }
@@ -863,7 +883,8 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
     process.nextTick(finish);
   }
 
-  if (this.socket) fullyUncork(this.socket);
+  // Uncorks what end() (or a write this tick) corked.
+  if (this.socket && !direct) fullyUncork(this.socket);
   this[kCorked] = 0;
 
   this.finished = true;

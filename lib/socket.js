@@ -7,6 +7,7 @@ const net = require('net');
 const util = require('util');
 const { batchState, binding, connections, deferWrite, ref, unref } = require('./native');
 const { ErrnoException, codes } = require('./errors');
+const { kCanWriteDirect, kWriteDirect } = require('./http_common');
 
 const kId = Symbol('kId');
 const kPendingCb = Symbol('kPendingCb');
@@ -18,6 +19,7 @@ const kInfo = Symbol('kInfo');
 const kBytesRead = Symbol('kBytesRead');
 const kReadStopped = Symbol('kReadStopped');
 const kKeepAliveSet = Symbol('kKeepAliveSet');
+const kOverLimit = Symbol('kOverLimit');
 
 /** Node's socket error for a native code, e.g. `read ECONNRESET` (errno, code, syscall). */
 function systemError(code, syscall) {
@@ -65,6 +67,8 @@ class ServerSocket extends net.Socket {
     super({ allowHalfOpen: true, highWaterMark: options?.highWaterMark });
     this[kId] = id;
     this[kPendingCb] = null;
+    /** A direct write went past the core's queue limit; cleared on drain. */
+    this[kOverLimit] = false;
     this[kRefed] = true;
     this[kRaw] = false;
     this[kTimeoutMs] = 0;
@@ -183,6 +187,49 @@ class ServerSocket extends net.Socket {
       list.length === 2 ? binding.connWrite2(this[kId], list[0], list[1]) :
       binding.connWritev(this[kId], list);
     this._afterWrite(queued, cb);
+  }
+
+  /**
+   * Whether a write may skip the Writable: inside a batch (it is deferred
+   * to the batch's end), nothing buffered, corked or in flight there, the
+   * core's queue under its limit, and write paths not replaced by the user.
+   */
+  [kCanWriteDirect]() {
+    if (!batchState.active || this[kOverLimit]) return false;
+    const ws = this._writableState;
+    return ws.length === 0 && ws.corked === 0 && !ws.ending && !ws.destroyed &&
+      !ws.errored && this.write === baseWrite && this._writev === ownWritev;
+  }
+
+  /**
+   * Writes a short string or buffer straight into the core's queue (see
+   * kCanWriteDirect), counting bytesWritten; false if it did not.
+   */
+  [kWriteDirect](data, encoding) {
+    if (data.length > 16384 || !this[kCanWriteDirect]()) return false;
+    let r;
+    if (typeof data === 'string') {
+      const latin1 = encoding === 'latin1' || encoding === 'binary';
+      if (!latin1 && encoding && encoding !== 'utf8' && encoding !== 'utf-8') return false;
+      if (data.length === 0) return true;
+      deferWrite();
+      r = binding.connWriteDeferredString(this[kId], data, latin1, null);
+      if (r < 0) return false;
+    } else {
+      if (data.length === 0) return true;
+      deferWrite();
+      const queued = binding.connWriteDeferred(this[kId], data);
+      if (queued < 0) return false;
+      r = data.length * 2 + (queued > 0 ? 1 : 0);
+    }
+    const over = r % 2;
+    this._bytesWritten += (r - over) / 2;
+    if (over === 1) {
+      // Past the limit: later writes take the Writable (which waits for
+      // drain) until the core has written the queue out.
+      this[kOverLimit] = binding.connWantDrain(this[kId]);
+    }
+    return true;
   }
 
   _afterWrite(queued, cb) {
@@ -321,6 +368,7 @@ class ServerSocket extends net.Socket {
     if (!this.push(chunk)) this._readStop();
   }
   onDrain() {
+    this[kOverLimit] = false;
     const cb = this[kPendingCb];
     if (cb) {
       this[kPendingCb] = null;
@@ -357,6 +405,10 @@ class ServerSocket extends net.Socket {
     }
   }
 }
+
+/** The write paths a direct write stands in for (see kCanWriteDirect). */
+const baseWrite = ServerSocket.prototype.write;
+const ownWritev = ServerSocket.prototype._writev;
 
 module.exports = {
   ServerSocket,
