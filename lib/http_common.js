@@ -101,6 +101,7 @@ const continueExpression = /(?:^|\W)100-continue(?:$|\W)/i;
 const connCloseExpression = /(?:^|\W)close(?:$|\W)/i;
 
 let utcCache;
+let dateLineCache = '';
 
 function resetUtcCache() {
   utcCache = undefined;
@@ -115,10 +116,17 @@ function utcDate() {
   if (!utcCache) {
     const d = new Date();
     utcCache = d.toUTCString();
+    dateLineCache = 'Date: ' + utcCache + '\r\n';
     const t = setTimeout(resetUtcCache, 1000 - d.getMilliseconds());
     if (typeof t.unref === 'function') t.unref();
   }
   return utcCache;
+}
+
+/** The head's `Date: ...\r\n` line (cached with utcDate). */
+function dateLine() {
+  if (!utcCache) utcDate();
+  return dateLineCache;
 }
 
 /**
@@ -145,4 +153,5 @@ module.exports = {
   _checkIsHttpToken: checkIsHttpToken,
   _checkInvalidHeaderChar: checkInvalidHeaderChar,
   utcDate,
+  dateLine,
 };

@@ -45,7 +45,7 @@ const {
 const {
   chunkExpression,
   connCloseExpression,
-  utcDate,
+  dateLine,
   kCanWriteDirect,
   kWriteDirect,
 } = require('./http_common');
@@ -375,7 +375,7 @@ OutgoingMessage.prototype._storeHeader = function _storeHeader(firstLine, header
   let header = state.header;
 
   if (this.sendDate && !state.date) {
-    header += 'Date: ' + utcDate() + '\r\n';
+    header += dateLine();
   }
 
   // A 204/304 with a user-set chunked encoding gets no zero chunk, and the
@@ -394,14 +394,10 @@ OutgoingMessage.prototype._storeHeader = function _storeHeader(firstLine, header
     if (sendKeepAlive && this.maxRequestsOnConnectionReached) {
       header += 'Connection: close\r\n';
     } else if (sendKeepAlive) {
-      header += 'Connection: keep-alive\r\n';
       if (this._keepAliveTimeout && this._defaultKeepAlive) {
-        const seconds = Math.floor(this._keepAliveTimeout / 1000);
-        let max = '';
-        if (~~this._maxRequestsPerSocket > 0) {
-          max = `, max=${this._maxRequestsPerSocket}`;
-        }
-        header += `Keep-Alive: timeout=${seconds}${max}\r\n`;
+        header += keepAliveLines(Math.floor(this._keepAliveTimeout / 1000), this._maxRequestsPerSocket);
+      } else {
+        header += 'Connection: keep-alive\r\n';
       }
     } else {
       this._last = true;
@@ -439,6 +435,24 @@ OutgoingMessage.prototype._storeHeader = function _storeHeader(firstLine, header
   // `Expect: 100-continue` it goes out at once.
   if (state.expect) this._send('');
 };
+
+let keepAliveSeconds = -1;
+let keepAliveMax = -1;
+let keepAliveText = '';
+
+/**
+ * `Connection: keep-alive` and `Keep-Alive: timeout=N[, max=M]` lines; the
+ * text is kept for the next response, which almost always has the same.
+ */
+function keepAliveLines(seconds, max) {
+  if (seconds !== keepAliveSeconds || max !== keepAliveMax) {
+    keepAliveSeconds = seconds;
+    keepAliveMax = max;
+    keepAliveText = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}` +
+      (~~max > 0 ? `, max=${max}` : '') + '\r\n';
+  }
+  return keepAliveText;
+}
 
 function processHeader(self, state, key, value, validate) {
   if (validate) validateHeaderName(key);

@@ -22,6 +22,7 @@ const kAddress = Symbol('kAddress');
 const kRefed = Symbol('kRefed');
 const kSockets = Symbol('kSockets');
 const kConn = Symbol('kConn');
+const kResponseOptions = Symbol('kResponseOptions');
 
 const badRequestResponse = Buffer.from(`HTTP/1.1 400 ${STATUS_CODES[400]}\r\nConnection: close\r\n\r\n`, 'ascii');
 const requestTimeoutResponse = Buffer.from(`HTTP/1.1 408 ${STATUS_CODES[408]}\r\nConnection: close\r\n\r\n`, 'ascii');
@@ -135,6 +136,7 @@ function Server(options, requestListener) {
   this[kAddress] = null;
   this[kRefed] = true;
   this[kSockets] = new Set();
+  this[kResponseOptions] = undefined;
   this._rshttpOptions = options;
   if (requestListener) this.on('request', requestListener);
   this.httpAllowHalfOpen = false;
@@ -484,6 +486,11 @@ class HttpConnection {
     /** The request last received (Node's `parser.incoming`). */
     this.incoming = null;
     this.parsing = false;
+    /** Each response's `_onPendingData`: bytes it queued before its turn. */
+    this.onPendingData = (delta) => {
+      this.outgoingData += delta;
+      this.onSocketDrain();
+    };
   }
 
   onRequest(socket, method, url, minor, flags, raw) {
@@ -554,16 +561,10 @@ class HttpConnection {
         readStop(socket);
       }
     }
-    const res = new server[kServerResponse](req, {
-      highWaterMark: socket.writableHighWaterMark,
-      rejectNonStandardBodyWrites: server.rejectNonStandardBodyWrites,
-    });
+    const res = new server[kServerResponse](req, responseOptions(server, socket));
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = server.maxRequestsPerSocket;
-    res._onPendingData = (delta) => {
-      this.outgoingData += delta;
-      this.onSocketDrain();
-    };
+    res._onPendingData = this.onPendingData;
     res.shouldKeepAlive = keepAlive;
     res[kUniqueHeaders] = server[kUniqueHeaders];
     if (socket._httpMessage) this.outgoing.push(res);
@@ -700,6 +701,21 @@ class HttpConnection {
       if (m) m.assignSocket(socket);
     }
   }
+}
+
+/**
+ * The options each ServerResponse is built with; one object per server,
+ * rebuilt only when what it holds changes.
+ */
+function responseOptions(server, socket) {
+  const hwm = socket.writableHighWaterMark;
+  const reject = server.rejectNonStandardBodyWrites;
+  let opts = server[kResponseOptions];
+  if (opts === undefined || opts.highWaterMark !== hwm || opts.rejectNonStandardBodyWrites !== reject) {
+    opts = { highWaterMark: hwm, rejectNonStandardBodyWrites: reject };
+    server[kResponseOptions] = opts;
+  }
+  return opts;
 }
 
 function socketOnTimeout() {

@@ -181,7 +181,7 @@ ServerResponse.prototype.writeHead = function writeHead(statusCode, reason, obj)
 
   if (checkInvalidHeaderChar(this.statusMessage)) throw new ERR_INVALID_CHAR('statusMessage');
 
-  const statusLine = `HTTP/1.1 ${statusCode} ${this.statusMessage}\r\n`;
+  const statusLine = statusLineOf(statusCode, this.statusMessage);
 
   if (statusCode === 204 || statusCode === 304 || (statusCode >= 100 && statusCode <= 199)) {
     // These responses never carry a body.
@@ -195,6 +195,20 @@ ServerResponse.prototype.writeHead = function writeHead(statusCode, reason, obj)
   this._storeHeader(statusLine, headers);
   return this;
 };
+
+/** Status lines with the standard reason phrase, by code, built once each. */
+const statusLines = new Map();
+
+/** `HTTP/1.1 <code> <message>\r\n`. */
+function statusLineOf(statusCode, message) {
+  if (message !== STATUS_CODES[statusCode]) return `HTTP/1.1 ${statusCode} ${message}\r\n`;
+  let line = statusLines.get(statusCode);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${statusCode} ${message}\r\n`;
+    statusLines.set(statusCode, line);
+  }
+  return line;
+}
 
 /** Deprecated alias of writeHead (DEP0063, documentation-only). */
 ServerResponse.prototype.writeHeader = ServerResponse.prototype.writeHead;
