@@ -34,10 +34,18 @@ function readStop(socket) {
   else socket.pause();
 }
 
+let lastReadableOptions = { highWaterMark: 16384 };
+
+/** Readable options for a message on a socket with this high-water mark (reused). */
+function readableOptions(highWaterMark) {
+  if (lastReadableOptions.highWaterMark !== highWaterMark) lastReadableOptions = { highWaterMark };
+  return lastReadableOptions;
+}
+
 /** An HTTP request (server side) or response (client side). */
 class IncomingMessage extends Readable {
   constructor(socket) {
-    super(socket ? { highWaterMark: socket.readableHighWaterMark } : undefined);
+    super(socket ? readableOptions(socket.readableHighWaterMark) : undefined);
     this._readableState.readingMore = true;
     this.socket = socket;
     this.httpVersionMajor = null;

@@ -9,7 +9,7 @@ const { InjectedInput, binding, connections, listeners } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
-const { ServerResponse, emitCloseNT } = require('./server_response');
+const { ServerResponse, emitCloseNT, kSocketCloseHandled } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, STATUS_CODES } = require('./http_common');
 const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
@@ -390,6 +390,7 @@ function connectionListener(socket) {
   socket.on('timeout', socketOnTimeout);
   socket.on('error', socketOnError);
   socket.on('close', () => state.onSocketClose());
+  socket[kSocketCloseHandled] = true;
   socket.on('drain', () => state.onSocketDrain());
   socket.setEncoding = socketSetEncoding;
   socket._paused = false;
@@ -675,6 +676,9 @@ class HttpConnection {
     this.socket.parser = null;
     while (this.incomingQueue.length) this.incomingQueue.shift().destroy(new ConnResetException('aborted'));
     while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));
+    // The response on the socket closes too (kSocketCloseHandled).
+    const msg = this.socket._httpMessage;
+    if (msg) emitCloseNT(msg);
   }
 
   resOnFinish(req, res) {

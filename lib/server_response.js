@@ -73,6 +73,13 @@ function emitCloseNT(res) {
   }
 }
 
+/**
+ * Set on sockets whose server emits their current response's 'close' when
+ * they close (rshttp's server does, from its own 'close' listener), so a
+ * response need not add and remove a listener of its own.
+ */
+const kSocketCloseHandled = Symbol('kSocketCloseHandled');
+
 // Socket 'close' listener; `this` is the socket. A stale call after
 // detachSocket() finds no _httpMessage and does nothing.
 function onServerResponseClose() {
@@ -83,7 +90,7 @@ function onServerResponseClose() {
 ServerResponse.prototype.assignSocket = function assignSocket(socket) {
   if (socket._httpMessage) throw new ERR_HTTP_SOCKET_ASSIGNED();
   socket._httpMessage = this;
-  socket.on('close', onServerResponseClose);
+  if (socket[kSocketCloseHandled] !== true) socket.on('close', onServerResponseClose);
   this.socket = socket;
   this.emit('socket', socket);
   this._flush();
@@ -94,7 +101,7 @@ ServerResponse.prototype.detachSocket = function detachSocket(socket) {
   if (socket._httpMessage !== this) {
     throw new Error('detachSocket: socket is not attached to this response');
   }
-  socket.removeListener('close', onServerResponseClose);
+  if (socket[kSocketCloseHandled] !== true) socket.removeListener('close', onServerResponseClose);
   socket._httpMessage = null;
   this.socket = null;
 };
@@ -216,5 +223,6 @@ ServerResponse.prototype.writeHeader = ServerResponse.prototype.writeHead;
 module.exports = {
   ServerResponse,
   emitCloseNT,
+  kSocketCloseHandled,
   STATUS_CODES,
 };
