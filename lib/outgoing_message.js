@@ -315,7 +315,7 @@ OutgoingMessage.prototype._writeRaw = function _writeRaw(data, encoding, callbac
     if (this.outputData.length) this._flushOutput(conn);
     if (conn[kWriteDirect] !== undefined && conn[kWriteDirect](data, encoding)) {
       // As a Writable calls back a write done at once: on the next tick.
-      if (typeof callback === 'function') process.nextTick(callback);
+      if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
       return true;
     }
     return conn.write(data, encoding, callback);
@@ -887,14 +887,17 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
     throw new ERR_HTTP_CONTENT_LENGTH_MISMATCH(this[kBytesWritten], this._contentLength);
   }
 
-  const finish = onFinish.bind(undefined, this);
-
   if (this._hasBody && this.chunkedEncoding) {
-    this._send('0\r\n' + this._trailer + '\r\n', 'latin1', finish);
+    this._send('0\r\n' + this._trailer + '\r\n', 'latin1', onFinish.bind(undefined, this));
+  } else if (direct && this._headerSent && this.outputData.length === 0 &&
+             this.socket._httpMessage === this && this.socket[kCanWriteDirect]()) {
+    // Everything went straight to the socket: 'finish' follows on the next
+    // tick, as the callback of an empty write would.
+    process.nextTick(onFinish, this);
   } else if (!this._headerSent || this.writableLength || chunk) {
-    this._send('', 'latin1', finish);
+    this._send('', 'latin1', onFinish.bind(undefined, this));
   } else {
-    process.nextTick(finish);
+    process.nextTick(onFinish, this);
   }
 
   // Uncorks what end() (or a write this tick) corked.
