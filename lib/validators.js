@@ -178,7 +178,25 @@ const tokenRegExp = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
  * @returns {boolean}
  */
 function checkIsHttpToken(val) {
-  return tokenRegExp.test(val);
+  if (knownTokens.has(val)) return true;
+  const ok = tokenRegExp.test(val);
+  if (ok && typeof val === 'string') remember(knownTokens, val);
+  return ok;
+}
+
+/**
+ * Header names and values seen valid lately: a server sends the same few
+ * on every response, and a Set lookup is cheaper than the regular
+ * expression. Each holds at most KNOWN_MAX strings.
+ */
+const knownTokens = new Set();
+const knownValues = new Set();
+const KNOWN_MAX = 256;
+
+function remember(set, val) {
+  if (val.length > 256) return;
+  if (set.size >= KNOWN_MAX) set.clear();
+  set.add(val);
 }
 
 const headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/;
@@ -190,7 +208,12 @@ const headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/;
  * @returns {boolean}
  */
 function checkInvalidHeaderChar(val) {
-  return headerCharRegex.test(val);
+  // A number's text is digits, sign, point, exponent or Infinity/NaN.
+  if (typeof val === 'number') return false;
+  if (knownValues.has(val)) return false;
+  const bad = headerCharRegex.test(val);
+  if (!bad && typeof val === 'string') remember(knownValues, val);
+  return bad;
 }
 
 /**
