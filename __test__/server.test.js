@@ -161,6 +161,36 @@ test('headers follow Node\'s duplicate rules and keep raw order', async () => {
   await close(server);
 });
 
+test('header names, values and URLs arrive intact when repeated and when more distinct ones pass than the string table holds', async () => {
+  const seen = [];
+  const server = await start(rshttp, (req, res) => {
+    seen.push([req.url, req.rawHeaders.join('|')]);
+    res.end();
+  });
+  // 1500 requests with fresh values (past the core's 1024 interned strings,
+  // so slots are reused), each also repeating earlier ones, and a value too
+  // long to intern.
+  const long = 'v'.repeat(200);
+  let bytes = '';
+  const want = [];
+  for (let i = 0; i < 1500; i++) {
+    const url = `/u${i % 700}`;
+    const fresh = `f${i}`;
+    const again = `f${Math.max(0, i - 1030)}`;
+    bytes += `GET ${url} HTTP/1.1\r\nHost: x\r\nX-Fresh: ${fresh}\r\nX-Again: ${again}\r\nX-Long: ${long}\r\n\r\n`;
+    want.push([url, ['Host', 'x', 'X-Fresh', fresh, 'X-Again', again, 'X-Long', long].join('|')]);
+  }
+  bytes += 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  want.push(['/last', 'Host|x|Connection|close']);
+  try {
+    await raw(server.address().port, bytes, 2000);
+    assert.strictEqual(seen.length, want.length);
+    assert.deepStrictEqual(seen, want);
+  } finally {
+    await close(server);
+  }
+});
+
 test('bad input: 400 for a malformed request line, 431 for an oversize head; others still served', async () => {
   const errors = [];
   const server = await start(rshttp, (req, res) => res.end('fine'));

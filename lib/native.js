@@ -87,11 +87,28 @@ function readLatin1() {
   pos += len;
   return b.latin1Slice(pos - len, pos);
 }
+/**
+ * The strings the core interned (src/strings.rs): slot -> string, filled
+ * and read in event order as the core wrote them.
+ */
+const strings = new Array(1024).fill('');
+
+/** An interned latin1 string: plain, to keep in a slot, or a slot's. */
+function readText() {
+  const how = b[pos++];
+  if (how === 2) return strings[readU16()];
+  if (how === 1) {
+    const slot = readU16();
+    return (strings[slot] = readLatin1());
+  }
+  return readLatin1();
+}
+
 /** A count and that many (name, value) pairs, as a flat [name, value, ...] list. */
 function readFields() {
   const n = readU32() * 2;
   const list = new Array(n);
-  for (let k = 0; k < n; k++) list[k] = readLatin1();
+  for (let k = 0; k < n; k++) list[k] = readText();
   return list;
 }
 
@@ -113,6 +130,28 @@ function deferWrite() {
   }
 }
 
+/** Connections that finished a response since the last report (ids). */
+const doneIds = new Uint32Array(256);
+let doneCount = 0;
+
+/**
+ * Notes that connection `id` finished a response; the core hears of it
+ * with the others of the batch, from the flush microtask.
+ */
+function responseDone(id) {
+  doneIds[doneCount++] = id;
+  if (doneCount === doneIds.length) reportDone();
+  else if (!batchState.scheduled) {
+    batchState.scheduled = true;
+    queueMicrotask(flushBatch);
+  }
+}
+
+function reportDone() {
+  binding.connResponsesDone(doneIds, doneCount);
+  doneCount = 0;
+}
+
 function flushBatch() {
   batchState.active = false;
   batchState.scheduled = false;
@@ -120,6 +159,7 @@ function flushBatch() {
     batchState.dirty = false;
     binding.flushWrites();
   }
+  if (doneCount !== 0) reportDone();
 }
 
 /** Decodes the first `end` bytes of `batch` and delivers the events in order. */
@@ -137,7 +177,7 @@ function dispatch(batch, end) {
           const method = METHOD_NAMES[readU8()];
           const minor = readU8();
           const flags = readU8();
-          const url = readLatin1();
+          const url = readText();
           const raw = readFields();
           if (conn) conn.onRequest(method, url, minor, flags, raw);
           break;
@@ -146,7 +186,7 @@ function dispatch(batch, end) {
           const status = readU16();
           const minor = readU8();
           const flags = readU8();
-          const reason = readLatin1();
+          const reason = readText();
           const raw = readFields();
           if (conn) conn.onResponse(status, minor, flags, reason, raw);
           break;
@@ -322,6 +362,7 @@ module.exports = {
   batchState,
   binding,
   deferWrite,
+  responseDone,
   InjectedInput,
   connections,
   listeners,

@@ -5,7 +5,7 @@
 
 const net = require('net');
 const dns = require('dns');
-const { InjectedInput, binding, connections, listeners } = require('./native');
+const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
@@ -696,7 +696,7 @@ class HttpConnection {
       }
     }
     process.nextTick(emitCloseNT, res);
-    binding.connResponseDone(this.connId);
+    responseDone(this.connId);
     if (res._last) {
       if (typeof socket.destroySoon === 'function') socket.destroySoon();
       else socket.end();

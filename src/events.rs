@@ -3,8 +3,11 @@
 //! (DESIGN.md, "The bridge").
 //!
 //! Layout of one event: `u8 kind`, `u32 id`, then the kind's fields. Numbers
-//! are little-endian; `str`/`bytes` are a `u32` length and the bytes.
+//! are little-endian; `str`/`bytes` are a `u32` length and the bytes; `text`
+//! is an interned string (`strings.rs`): `u8 0` and bytes, `u8 1`, `u16 slot`
+//! and bytes to keep in the slot, or `u8 2` and the `u16 slot` it is in.
 
+use crate::strings::{Interned, Interner};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
 use std::sync::{Arc, Mutex};
@@ -15,12 +18,12 @@ pub mod kind {
     /// (4, 6, or 0 for a unix socket), str local address, u16 local port.
     pub const CONNECTION: u8 = 1;
     /// id=conn; u8 method index, u8 minor version, u8 flags (1 keep-alive,
-    /// 2 upgrade, 4 has body), bytes url, u32 count, then count times
-    /// (bytes name, bytes value).
+    /// 2 upgrade, 4 has body), text url, u32 count, then count times
+    /// (text name, text value).
     pub const REQUEST: u8 = 2;
     /// id=conn; bytes chunk of the current request body.
     pub const BODY: u8 = 3;
-    /// id=conn; u32 count and (bytes name, bytes value) trailers.
+    /// id=conn; u32 count and (text name, text value) trailers.
     pub const BODY_END: u8 = 4;
     /// id=conn; str code, str reason, u32 bytes parsed, bytes raw packet.
     pub const CLIENT_ERROR: u8 = 5;
@@ -45,14 +48,15 @@ pub mod kind {
     pub const CONNECT_FAILED: u8 = 14;
     /// id=conn; a response head: u16 status, u8 minor version, u8 flags
     /// (1 keep-alive, 2 upgrade, 4 has body, major version in the high nibble),
-    /// bytes reason, u32 count, then
-    /// count times (bytes name, bytes value).
+    /// text reason, u32 count, then
+    /// count times (text name, text value).
     pub const RESPONSE: u8 = 15;
 }
 
 /// Appends fields to the packed buffer.
 pub struct EventWriter<'a> {
     buf: &'a mut Vec<u8>,
+    strings: &'a mut Interner,
 }
 
 impl EventWriter<'_> {
@@ -76,13 +80,28 @@ impl EventWriter<'_> {
     pub fn str(&mut self, v: &str) -> &mut Self {
         self.bytes(v.as_bytes())
     }
+    /// A string JS reads as latin1, interned (see the module doc).
+    pub fn text(&mut self, v: &[u8]) -> &mut Self {
+        match self.strings.intern(v) {
+            Interned::Known(slot) => self.u8(2).u16(slot),
+            Interned::Store(slot) => self.u8(1).u16(slot).bytes(v),
+            Interned::Plain => self.u8(0).bytes(v),
+        }
+    }
+}
+
+/// What is pending: the packed events, and the interning table they were
+/// written against.
+struct Packed {
+    buf: Vec<u8>,
+    strings: Interner,
 }
 
 /// One JS environment's queue of pending events. Its tasks run on that
 /// environment's JS thread, inside the driver's turn, which hands JS what the
 /// turn queued once it ends.
 pub struct EventQueue {
-    buf: Mutex<Vec<u8>>,
+    packed: Mutex<Packed>,
     /// Counts batches taken by JS, so producers can bound what waits untaken.
     generation: AtomicU64,
     /// Wakes producers that wait for JS to take what they pushed.
@@ -93,7 +112,7 @@ impl EventQueue {
     /// An empty queue.
     pub fn new() -> Arc<Self> {
         Arc::new(EventQueue {
-            buf: Mutex::new(Vec::with_capacity(64 * 1024)),
+            packed: Mutex::new(Packed { buf: Vec::with_capacity(64 * 1024), strings: Interner::default() }),
             generation: AtomicU64::new(0),
             taken: Notify::new(),
         })
@@ -101,15 +120,16 @@ impl EventQueue {
 
     /// Appends one event of `kind` about `id`, its fields written by `fill`.
     pub fn push(&self, kind: u8, id: u32, fill: impl FnOnce(&mut EventWriter)) {
-        let mut buf = self.buf.lock().unwrap();
-        let mut w = EventWriter { buf: &mut buf };
+        let mut p = self.packed.lock().unwrap();
+        let Packed { buf, strings } = &mut *p;
+        let mut w = EventWriter { buf, strings };
         w.u8(kind).u32(id);
         fill(&mut w);
     }
 
     /// True when no event waits.
     pub fn is_empty(&self) -> bool {
-        self.buf.lock().unwrap().is_empty()
+        self.packed.lock().unwrap().buf.is_empty()
     }
 
     /// When the pending events fit in `cap` bytes, hands them to `f` and
@@ -117,12 +137,12 @@ impl EventQueue {
     /// way. Called on the JS thread.
     pub fn drain_if_within(&self, cap: usize, f: impl FnOnce(&[u8])) -> usize {
         let len = {
-            let mut buf = self.buf.lock().unwrap();
+            let buf = &mut self.packed.lock().unwrap().buf;
             let len = buf.len();
             if len > cap {
                 return len;
             }
-            f(&buf);
+            f(buf);
             buf.clear();
             len
         };
@@ -138,9 +158,9 @@ impl EventQueue {
     /// Takes every pending event; called on the JS thread.
     pub fn take(&self) -> Vec<u8> {
         let batch = {
-            let mut buf = self.buf.lock().unwrap();
+            let buf = &mut self.packed.lock().unwrap().buf;
             let cap = buf.capacity().clamp(4096, 1 << 20);
-            std::mem::replace(&mut *buf, Vec::with_capacity(cap))
+            std::mem::replace(buf, Vec::with_capacity(cap))
         };
         self.taken_once();
         batch

@@ -13,3 +13,4 @@ pub mod events;
 pub mod exec;
 pub mod proto;
 pub mod server;
+pub mod strings;

@@ -300,10 +300,14 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
     with_conn(id, |c| c.set_timeout(if ms > 0.0 { ms as u64 } else { 0 }));
 }
 
-/// Marks one response finished (for the keep-alive timer).
-#[napi(js_name = "connResponseDone")]
-pub fn conn_response_done(id: u32) {
-    with_conn(id, |c| c.response_done());
+/// Marks responses finished (for the keep-alive timer): one for each of
+/// the first `count` connection ids in `ids`, which JS gathers over a batch
+/// so a batch of responses costs one call.
+#[napi(js_name = "connResponsesDone")]
+pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
+    for &id in ids.iter().take(count as usize) {
+        with_conn(id, |c| c.response_done());
+    }
 }
 
 /// After an upgrade request: raw bytes to JS (true) or HTTP as usual (false).

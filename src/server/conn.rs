@@ -476,7 +476,7 @@ struct Reader<'a> {
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
     w.u32(fields.len() as u32);
     for (n, v) in fields {
-        w.bytes(&buf[n.clone()]).bytes(&buf[v.clone()]);
+        w.text(&buf[n.clone()]).text(&buf[v.clone()]);
     }
 }
 
@@ -583,7 +583,7 @@ impl Reader<'_> {
                     let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done());
                     let buf = &self.buf[..];
                     self.queue.push(kind::REQUEST, self.conn.id, |w| {
-                        w.u8(head.method).u8(head.version_minor).u8(flags).bytes(&buf[head.path.clone()]);
+                        w.u8(head.method).u8(head.version_minor).u8(flags).text(&buf[head.path.clone()]);
                         write_fields(w, buf, &head.headers);
                     });
                     self.buf.advance(head.head_len);
@@ -664,7 +664,7 @@ impl Reader<'_> {
         let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done()) | (head.version_major.min(15) << 4);
         let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
         self.queue.push(kind::RESPONSE, self.conn.id, |w| {
-            w.u16(head.status).u8(head.version_minor).u8(flags).bytes(&buf[head.reason.clone()]);
+            w.u16(head.status).u8(head.version_minor).u8(flags).text(&buf[head.reason.clone()]);
             write_fields(w, buf, &head.headers);
         });
         self.buf.advance(head.head_len);
