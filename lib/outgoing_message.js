@@ -283,6 +283,12 @@ OutgoingMessage.prototype._send = function _send(data, encoding, callback, byteL
     if (typeof data === 'string' &&
         (encoding === 'utf8' || encoding === 'latin1' || !encoding)) {
       data = this._header + data;
+    } else if (this.outputData.length === 0 && writesDirect(this) &&
+               this.socket[kWriteDirect](data, encoding, this._header)) {
+      // Head and body went straight to the socket together.
+      this._headerSent = true;
+      if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
+      return true;
     } else {
       const header = this._header;
       this.outputData.unshift({ data: header, encoding: 'latin1', callback: null });
@@ -313,7 +319,7 @@ OutgoingMessage.prototype._writeRaw = function _writeRaw(data, encoding, callbac
 
   if (conn && conn._httpMessage === this && conn.writable) {
     if (this.outputData.length) this._flushOutput(conn);
-    if (conn[kWriteDirect] !== undefined && conn[kWriteDirect](data, encoding)) {
+    if (conn[kWriteDirect] !== undefined && conn[kWriteDirect](data, encoding, null)) {
       // As a Writable calls back a write done at once: on the next tick.
       if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
       return true;
@@ -819,6 +825,13 @@ OutgoingMessage.prototype.addTrailers = function addTrailers(headers) {
 function onFinish(msg) {
   if (msg && msg.socket && msg.socket._hadError) return;
   msg.emit('finish');
+}
+
+/** Whether `msg` owns a writable socket that can take direct writes. */
+function writesDirect(msg) {
+  const conn = msg.socket;
+  return conn != null && conn[kWriteDirect] !== undefined && conn._httpMessage === msg &&
+    conn.writable && !conn.destroyed;
 }
 
 /**

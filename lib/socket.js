@@ -190,12 +190,12 @@ class ServerSocket extends net.Socket {
   }
 
   /**
-   * Whether a write may skip the Writable: inside a batch (it is deferred
-   * to the batch's end), nothing buffered, corked or in flight there, the
-   * core's queue under its limit, and write paths not replaced by the user.
+   * Whether a write may skip the Writable: nothing buffered, corked or in
+   * flight there, the core's queue under its limit, and write paths not
+   * replaced by the user.
    */
   [kCanWriteDirect]() {
-    if (!batchState.active || this[kOverLimit]) return false;
+    if (this[kOverLimit]) return false;
     const ws = this._writableState;
     return ws.length === 0 && ws.corked === 0 && !ws.ending && !ws.destroyed &&
       !ws.errored && this.write === baseWrite && this._writev === ownWritev;
@@ -203,22 +203,30 @@ class ServerSocket extends net.Socket {
 
   /**
    * Writes a short string or buffer straight into the core's queue (see
-   * kCanWriteDirect), counting bytesWritten; false if it did not.
+   * kCanWriteDirect), after `head` (a latin1 string, or null) if given,
+   * counting bytesWritten; false if it did not. Inside a batch the write
+   * leaves with the batch's others; otherwise at once.
    */
-  [kWriteDirect](data, encoding) {
+  [kWriteDirect](data, encoding, head) {
     if (data.length > 16384 || !this[kCanWriteDirect]()) return false;
+    const now = !batchState.active;
     let r;
-    if (typeof data === 'string') {
+    if (head !== null) {
+      if (typeof data === 'string' || head.length > 16384) return false;
+      if (!now) deferWrite();
+      r = binding.connWriteDeferredString(this[kId], head, true, data, now);
+      if (r < 0) return false;
+    } else if (typeof data === 'string') {
       const latin1 = encoding === 'latin1' || encoding === 'binary';
       if (!latin1 && encoding && encoding !== 'utf8' && encoding !== 'utf-8') return false;
       if (data.length === 0) return true;
-      deferWrite();
-      r = binding.connWriteDeferredString(this[kId], data, latin1, null);
+      if (!now) deferWrite();
+      r = binding.connWriteDeferredString(this[kId], data, latin1, null, now);
       if (r < 0) return false;
     } else {
       if (data.length === 0) return true;
-      deferWrite();
-      const queued = binding.connWriteDeferred(this[kId], data);
+      if (!now) deferWrite();
+      const queued = binding.connWriteDeferred(this[kId], data, now);
       if (queued < 0) return false;
       r = data.length * 2 + (queued > 0 ? 1 : 0);
     }

@@ -150,14 +150,20 @@ thread_local! {
 const DEFER_LIMIT: usize = 64 * 1024;
 
 /// Queues one buffer to be written by the next `flushWrites` (called when
-/// JS has handled a batch of events). Returns bytes queued when past the
-/// limit (else 0), or -1 if the connection is gone.
+/// JS has handled a batch of events), or at once if `now`. Returns bytes
+/// queued when past the limit (else 0), or -1 if the connection is gone.
 #[napi(js_name = "connWriteDeferred")]
-pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
-    match registry::get(id) {
-        Some(c) => deferred_result(c.write_deferred(&[&data]), c),
-        None => -1,
+pub fn conn_write_deferred(id: u32, data: BufferSlice, now: Option<bool>) -> i64 {
+    let Some(c) = registry::get(id) else { return -1 };
+    if now == Some(true) {
+        if c.write_deferred(&[&data]).is_err() {
+            return -1;
+        }
+        c.flush_deferred();
+        let queued = c.queued();
+        return if queued >= DEFER_LIMIT { queued as i64 } else { 0 };
     }
+    deferred_result(c.write_deferred(&[&data]), c)
 }
 
 /// `connWriteDeferred` for a string (a response head, or head and body),
@@ -165,9 +171,9 @@ pub fn conn_write_deferred(id: u32, data: BufferSlice) -> i64 {
 /// bytes, then `body` if given: no Buffer is made for the string. Returns
 /// -1 if the connection is gone, else twice the bytes written plus 1 when
 /// the queue is past its limit (JS counts `bytesWritten` from it, with no
-/// second pass over the string).
+/// second pass over the string). With `now`, written at once instead.
 #[napi(js_name = "connWriteDeferredString")]
-pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>) -> i64 {
+pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>, now: Option<bool>) -> i64 {
     let Some(c) = registry::get(id) else { return -1 };
     let body: &[u8] = body.as_deref().unwrap_or(&[]);
     // SAFETY: napi calls on the JS thread with a live string handle.
@@ -181,6 +187,10 @@ pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool
         Some(n + body.len())
     });
     match res {
+        Ok((written, _, _)) if now == Some(true) => {
+            c.flush_deferred();
+            (written as i64) * 2 + i64::from(c.queued() >= DEFER_LIMIT)
+        }
         Ok((written, queued, first)) => {
             if first {
                 DEFERRED.with(|d| d.borrow_mut().push(c));
