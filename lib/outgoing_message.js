@@ -835,15 +835,28 @@ function writesDirect(msg) {
 }
 
 /**
- * Corks `socket` so end()'s writes leave as one; returns false, leaving it
- * uncorked, when the socket takes them directly (they are joined there).
+ * Corks `socket` so end()'s writes (head and last `chunk`) leave as one;
+ * returns false, leaving it uncorked, when the socket will take them in one
+ * direct write: short, and a Buffer or a latin1/UTF-8 string.
  */
-function corkForEnd(socket) {
+function corkForEnd(socket, chunk, encoding) {
   if (!socket) return true;
-  if (socket[kCanWriteDirect] !== undefined && socket[kCanWriteDirect]()) return false;
+  if (socket[kCanWriteDirect] !== undefined && socket[kCanWriteDirect]() &&
+      (chunk == null || (chunk.length <= DIRECT_END_MAX &&
+        (typeof chunk !== 'string' || !encoding || encoding === 'utf8' || encoding === 'utf-8' ||
+         encoding === 'latin1' || encoding === 'binary')))) {
+    return false;
+  }
   socket.cork();
   return true;
 }
+
+/**
+ * The longest last chunk end() hands to a direct write: the socket takes
+ * up to 16 KiB at once, head included (which is rarely past a few hundred
+ * bytes; when it is, the two go in two writes, still in order).
+ */
+const DIRECT_END_MAX = 12 * 1024;
 
 function fullyUncork(socket) {
   const state = socket._writableState;
@@ -877,7 +890,7 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
               typeof callback !== 'function' ? nop : callback);
       return this;
     }
-    direct = !corkForEnd(this.socket);
+    direct = !corkForEnd(this.socket, chunk, encoding);
     writeImpl(this, chunk, encoding, null, true);
   } else if (this.finished) {
     if (typeof callback === 'function') {
@@ -889,7 +902,7 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
     }
     return this;
   } else if (!this._header) {
-    direct = !corkForEnd(this.socket);
+    direct = !corkForEnd(this.socket, null, null);
     this._contentLength = 0;
     this._implicitHeader();
   }
