@@ -40,10 +40,11 @@ const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 /// Capacity of a read buffer.
 const READ_BUFFER_SIZE: usize = 16 * 1024;
 
-/// Read buffers shared by the connections of one thread: a connection takes
-/// one to read into and gives it back once everything in it was parsed
-/// (events copy what they carry), so idle connections hold no buffer.
-mod read_buffers {
+/// Buffers shared by the connections of one thread: a connection takes one
+/// to read into and gives it back once everything in it was parsed (events
+/// copy what they carry), and likewise one to stage its responses in until
+/// they are written; so idle connections hold no buffer.
+mod buffers {
     use super::READ_BUFFER_SIZE;
     use bytes::BytesMut;
     use std::cell::RefCell;
@@ -81,8 +82,8 @@ mod read_buffers {
 struct WriteQueue {
     bufs: VecDeque<Bytes>,
     /// Small deferred writes encoded in place, after everything in `bufs`.
-    /// Its allocation is kept between responses, so a keep-alive
-    /// connection's responses make none.
+    /// A pooled buffer (`buffers`), taken for the first and given back
+    /// once all is written, so responses allocate none.
     staged: BytesMut,
     /// Bytes in `bufs` and `staged`.
     len: usize,
@@ -93,10 +94,6 @@ struct WriteQueue {
     closed: bool,
 }
 
-/// A staged buffer larger than this is not kept once written (an idle
-/// connection should not hold a big response's buffer).
-const STAGED_KEEP: usize = 1024;
-
 impl WriteQueue {
     fn is_empty(&self) -> bool {
         self.bufs.is_empty() && self.staged.is_empty()
@@ -106,7 +103,7 @@ impl WriteQueue {
     /// goes after them.
     fn seal(&mut self) {
         if !self.staged.is_empty() {
-            let staged = self.staged.split().freeze();
+            let staged = std::mem::take(&mut self.staged).freeze();
             self.bufs.push_back(staged);
         }
     }
@@ -116,10 +113,8 @@ impl WriteQueue {
         self.len -= n;
         if n < self.staged.len() {
             self.staged.advance(n);
-        } else if self.staged.capacity() > STAGED_KEEP {
-            self.staged = BytesMut::new();
         } else {
-            self.staged.clear();
+            buffers::give(std::mem::take(&mut self.staged));
         }
     }
 }
@@ -298,8 +293,17 @@ impl Conn {
         if q.closed || q.ending {
             return Err(WriteError::Closed);
         }
+        if q.staged.capacity() == 0 {
+            q.staged = buffers::take();
+        }
         q.staged.reserve(reserve);
-        let n = fill(&mut q.staged).ok_or(WriteError::Closed)?;
+        let n = fill(&mut q.staged);
+        if q.staged.is_empty() {
+            // Nothing staged (an empty string, or a failure): the buffer
+            // goes back rather than stay with the connection.
+            buffers::give(std::mem::take(&mut q.staged));
+        }
+        let n = n.ok_or(WriteError::Closed)?;
         if n == 0 {
             return Ok((0, q.len, false));
         }
@@ -889,7 +893,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 if let Err(e) = res { break error_code(&e); }
                 if r.buf.capacity() - r.buf.len() < 4096 {
                     if r.buf.is_empty() {
-                        r.buf = read_buffers::take();
+                        r.buf = buffers::take();
                     } else {
                         r.buf.reserve(READ_BUFFER_SIZE);
                     }
@@ -898,7 +902,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 if r.buf.is_empty() {
                     // Nothing partial is pending: the buffer goes back to the
                     // thread's pool, so an idle connection holds none.
-                    read_buffers::give(std::mem::take(&mut r.buf));
+                    buffers::give(std::mem::take(&mut r.buf));
                 }
                 match res {
                     Ok(0) => {
@@ -912,7 +916,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         r.last_read_ms = now_ms();
                         r.process();
                         if r.buf.is_empty() {
-                            read_buffers::give(std::mem::take(&mut r.buf));
+                            buffers::give(std::mem::take(&mut r.buf));
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
