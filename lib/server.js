@@ -687,13 +687,8 @@ class HttpConnection {
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(socket);
     if (this.incoming === req) {
-      if (req.readableEnded) {
-        this.incoming = null;
-      } else {
-        req.on('end', () => {
-          if (this.incoming === req) this.incoming = null;
-        });
-      }
+      if (req.readableEnded) this.incoming = null;
+      else req.on('end', clearIncoming);
     }
     process.nextTick(emitCloseNT, res);
     responseDone(this.connId);
@@ -720,6 +715,15 @@ function responseOptions(server, socket) {
     server[kResponseOptions] = opts;
   }
   return opts;
+}
+
+/**
+ * A request's 'end' listener once its response finished: the connection
+ * forgets it (so it can be collected), unless a newer one came since.
+ */
+function clearIncoming() {
+  const state = this.socket && this.socket.parser;
+  if (state && state.incoming === this) state.incoming = null;
 }
 
 function socketOnTimeout() {
