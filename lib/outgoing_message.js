@@ -496,7 +496,11 @@ function storeHeader(self, state, key, value, validate) {
 }
 
 function matchHeader(self, state, field, value) {
-  if (field.length < 4 || field.length > 17) return;
+  // Only names as long as one of the cases below are lower-cased.
+  switch (field.length) {
+    case 4: case 6: case 7: case 10: case 14: case 17: break;
+    default: return;
+  }
   field = field.toLowerCase();
   switch (field) {
     case 'connection':
