@@ -128,6 +128,67 @@ test('pipelined requests are answered in order, even when answered out of order'
   await close(server);
 });
 
+test('responses ended in a batch, from a timer and from a body\'s end, short and 1 MiB, strings and buffers, arrive whole and in order', async () => {
+  const big = Buffer.alloc(1024 * 1024, 'b');
+  const mid = 'm'.repeat(20000);
+  const server = await start(rshttp, (req, res) => {
+    switch (req.url) {
+      case '/big': res.end(big); break;
+      case '/mid': setTimeout(() => res.end(mid), 5); break;
+      case '/utf8': res.end('h\u00e9llo \u2713'); break;
+      case '/echo': {
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        req.on('end', () => res.end(Buffer.concat(chunks)));
+        break;
+      }
+      default: res.writeHead(204); res.end();
+    }
+  });
+  /** Splits what a connection received into [status line, body] pairs. */
+  const split = (got) => {
+    const out = [];
+    let at = 0;
+    while (at < got.length) {
+      const headEnd = got.indexOf('\r\n\r\n', at) + 4;
+      const head = got.subarray(at, headEnd).toString('latin1');
+      const len = Number((/content-length: (\d+)/i.exec(head) || [0, 0])[1]);
+      out.push([head.split('\r\n')[0], got.subarray(headEnd, headEnd + len)]);
+      at = headEnd + len;
+    }
+    return out;
+  };
+  const body = 'x'.repeat(4096);
+  const requests = [
+    'GET /big HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET /mid HTTP/1.1\r\nHost: x\r\n\r\n',
+    `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    'GET /utf8 HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET /none HTTP/1.1\r\nHost: x\r\n\r\n',
+  ];
+  const want = [
+    ['HTTP/1.1 200 OK', big],
+    ['HTTP/1.1 200 OK', Buffer.from(mid)],
+    ['HTTP/1.1 200 OK', Buffer.from(body)],
+    ['HTTP/1.1 200 OK', Buffer.from('h\u00e9llo \u2713')],
+    ['HTTP/1.1 204 No Content', Buffer.alloc(0)],
+  ];
+  const port = server.address().port;
+  const closing = 'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  try {
+    // Pipelined on one connection (later responses wait for earlier ones),
+    // then each alone (each response owns its socket when it ends).
+    const together = split(Buffer.from(await raw(port, requests.join('') + closing, 1000), 'latin1'));
+    assert.deepStrictEqual(together.slice(0, -1), want);
+    for (let i = 0; i < requests.length; i++) {
+      const alone = split(Buffer.from(await raw(port, requests[i] + closing, 1000), 'latin1'));
+      assert.deepStrictEqual(alone.slice(0, -1), [want[i]]);
+    }
+  } finally {
+    await close(server);
+  }
+});
+
 test('chunked request bodies with trailers', async () => {
   let seen;
   const server = await start(rshttp, (req, res) => {
