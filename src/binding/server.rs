@@ -155,15 +155,13 @@ const DEFER_LIMIT: usize = 64 * 1024;
 #[napi(js_name = "connWriteDeferred")]
 pub fn conn_write_deferred(id: u32, data: BufferSlice, now: Option<bool>) -> i64 {
     let Some(c) = registry::get(id) else { return -1 };
-    if now == Some(true) {
-        if c.write_deferred(&[&data]).is_err() {
-            return -1;
+    match c.write_deferred(&[&data]) {
+        Ok((queued, first)) => {
+            let queued = send_deferred(c, queued, first, now == Some(true));
+            if queued >= DEFER_LIMIT { queued as i64 } else { 0 }
         }
-        c.flush_deferred();
-        let queued = c.queued();
-        return if queued >= DEFER_LIMIT { queued as i64 } else { 0 };
+        Err(_) => -1,
     }
-    deferred_result(c.write_deferred(&[&data]), c)
 }
 
 /// `connWriteDeferred` for a string (a response head, or head and body),
@@ -187,18 +185,26 @@ pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool
         Some(n + body.len())
     });
     match res {
-        Ok((written, _, _)) if now == Some(true) => {
-            c.flush_deferred();
-            (written as i64) * 2 + i64::from(c.queued() >= DEFER_LIMIT)
-        }
         Ok((written, queued, first)) => {
-            if first {
-                DEFERRED.with(|d| d.borrow_mut().push(c));
-            }
+            let queued = send_deferred(c, queued, first, now == Some(true));
             (written as i64) * 2 + i64::from(queued >= DEFER_LIMIT)
         }
         Err(_) => -1,
     }
+}
+
+/// Sends a deferred write on its way: written at once if `now`, else (for
+/// the connection's first since the last flush) listed for `flushWrites`.
+/// Returns the bytes left queued.
+fn send_deferred(c: std::sync::Arc<crate::server::Conn>, queued: usize, first: bool, now: bool) -> usize {
+    if now {
+        c.flush_deferred();
+        return c.queued();
+    }
+    if first {
+        DEFERRED.with(|d| d.borrow_mut().push(c));
+    }
+    queued
 }
 
 /// The length of JS string `value` in UTF-16 units (no pass over it).
@@ -227,19 +233,6 @@ unsafe fn encode_string(env: napi::sys::napi_env, value: napi::sys::napi_value, 
     }
     buf.set_len(buf.len() + written);
     Some(written)
-}
-
-/// What a deferred write tells JS: bytes queued past the limit, 0, or -1.
-fn deferred_result(res: std::result::Result<(usize, bool), crate::server::conn::WriteError>, c: std::sync::Arc<crate::server::Conn>) -> i64 {
-    match res {
-        Ok((len, first)) => {
-            if first {
-                DEFERRED.with(|d| d.borrow_mut().push(c));
-            }
-            if len >= DEFER_LIMIT { len as i64 } else { 0 }
-        }
-        Err(_) => -1,
-    }
 }
 
 /// Writes everything `connWriteDeferred` queued.

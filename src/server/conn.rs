@@ -16,7 +16,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use super::signal::Signal;
 use std::future::Future;
 use std::task::Poll;
@@ -193,13 +193,19 @@ impl Conn {
         self.signal.notify();
     }
 
-    /// Writes `chunks` in order: straight to the socket while nothing is
-    /// queued, the rest queued for the task. Returns the bytes left queued.
-    pub fn write(&self, chunks: &[&[u8]]) -> Result<usize, WriteError> {
-        let mut q = self.write.lock().unwrap();
+    /// The write queue, locked, unless the connection is closed or ending.
+    fn open_queue(&self) -> Result<MutexGuard<'_, WriteQueue>, WriteError> {
+        let q = self.write.lock().unwrap();
         if q.closed || q.ending {
             return Err(WriteError::Closed);
         }
+        Ok(q)
+    }
+
+    /// Writes `chunks` in order: straight to the socket while nothing is
+    /// queued, the rest queued for the task. Returns the bytes left queued.
+    pub fn write(&self, chunks: &[&[u8]]) -> Result<usize, WriteError> {
+        let mut q = self.open_queue()?;
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
         let mut first = 0;
         let mut offset = 0;
@@ -260,20 +266,12 @@ impl Conn {
     /// pipelined requests leave in one syscall). Returns the bytes queued
     /// and whether the connection was not waiting for a flush yet.
     pub fn write_deferred(&self, chunks: &[&[u8]]) -> Result<(usize, bool), WriteError> {
-        self.write_deferred_owned(chunks.iter().filter(|c| !c.is_empty()).map(|c| Bytes::copy_from_slice(c)))
-    }
-
-    /// `write_deferred` for buffers the caller already owns (no copy).
-    pub fn write_deferred_owned(&self, chunks: impl IntoIterator<Item = Bytes>) -> Result<(usize, bool), WriteError> {
-        let mut q = self.write.lock().unwrap();
-        if q.closed || q.ending {
-            return Err(WriteError::Closed);
-        }
+        let mut q = self.open_queue()?;
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
         q.seal();
-        for c in chunks {
+        for c in chunks.iter().filter(|c| !c.is_empty()) {
             q.len += c.len();
-            q.bufs.push_back(c);
+            q.bufs.push_back(Bytes::copy_from_slice(c));
         }
         let len = q.len;
         drop(q);
@@ -289,10 +287,7 @@ impl Conn {
         reserve: usize,
         fill: impl FnOnce(&mut BytesMut) -> Option<usize>,
     ) -> Result<(usize, usize, bool), WriteError> {
-        let mut q = self.write.lock().unwrap();
-        if q.closed || q.ending {
-            return Err(WriteError::Closed);
-        }
+        let mut q = self.open_queue()?;
         if q.staged.capacity() == 0 {
             q.staged = buffers::take();
         }
