@@ -139,10 +139,22 @@ function dateLine() {
 const kCanWriteDirect = Symbol('kCanWriteDirect');
 const kWriteDirect = Symbol('kWriteDirect');
 
+/**
+ * How the core encodes a string written with `encoding`: 'latin1',
+ * 'utf8' (also when none is given), or null for the other encodings, whose
+ * strings are not handed to it directly.
+ */
+function directEncoding(encoding) {
+  if (!encoding || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
+  if (encoding === 'latin1' || encoding === 'binary') return 'latin1';
+  return null;
+}
+
 module.exports = {
   METHODS,
   kCanWriteDirect,
   kWriteDirect,
+  directEncoding,
   STATUS_CODES,
   CRLF: '\r\n',
   chunkExpression,

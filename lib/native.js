@@ -124,6 +124,11 @@ const batchState = { active: false, dirty: false, scheduled: false };
 /** Called by a socket deferring a write. */
 function deferWrite() {
   batchState.dirty = true;
+  scheduleFlush();
+}
+
+/** Queues the flush microtask unless it is queued already. */
+function scheduleFlush() {
   if (!batchState.scheduled) {
     batchState.scheduled = true;
     queueMicrotask(flushBatch);
@@ -141,10 +146,7 @@ let doneCount = 0;
 function responseDone(id) {
   doneIds[doneCount++] = id;
   if (doneCount === doneIds.length) reportDone();
-  else if (!batchState.scheduled) {
-    batchState.scheduled = true;
-    queueMicrotask(flushBatch);
-  }
+  else scheduleFlush();
 }
 
 function reportDone() {

@@ -48,6 +48,7 @@ const {
   dateLine,
   kCanWriteDirect,
   kWriteDirect,
+  directEncoding,
 } = require('./http_common');
 
 const isUint8Array = util.types.isUint8Array;
@@ -287,8 +288,7 @@ OutgoingMessage.prototype._send = function _send(data, encoding, callback, byteL
                this.socket[kWriteDirect](data, encoding, this._header)) {
       // Head and body went straight to the socket together.
       this._headerSent = true;
-      if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
-      return true;
+      return afterDirectWrite(callback);
     } else {
       const header = this._header;
       this.outputData.unshift({ data: header, encoding: 'latin1', callback: null });
@@ -320,9 +320,7 @@ OutgoingMessage.prototype._writeRaw = function _writeRaw(data, encoding, callbac
   if (conn && conn._httpMessage === this && conn.writable) {
     if (this.outputData.length) this._flushOutput(conn);
     if (conn[kWriteDirect] !== undefined && conn[kWriteDirect](data, encoding, null)) {
-      // As a Writable calls back a write done at once: on the next tick.
-      if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
-      return true;
+      return afterDirectWrite(callback);
     }
     return conn.write(data, encoding, callback);
   }
@@ -831,6 +829,15 @@ function onFinish(msg) {
   msg.emit('finish');
 }
 
+/**
+ * After a direct write: calls `callback` back on the next tick, as a
+ * Writable does for a write done at once; returns write()'s true.
+ */
+function afterDirectWrite(callback) {
+  if (typeof callback === 'function' && callback !== nop) process.nextTick(callback);
+  return true;
+}
+
 /** Whether `msg` owns a writable socket that can take direct writes. */
 function writesDirect(msg) {
   const conn = msg.socket;
@@ -847,8 +854,7 @@ function corkForEnd(socket, chunk, encoding) {
   if (!socket) return true;
   if (socket[kCanWriteDirect] !== undefined && socket[kCanWriteDirect]() &&
       (chunk == null || (chunk.length <= DIRECT_END_MAX &&
-        (typeof chunk !== 'string' || !encoding || encoding === 'utf8' || encoding === 'utf-8' ||
-         encoding === 'latin1' || encoding === 'binary')))) {
+        (typeof chunk !== 'string' || directEncoding(encoding) !== null)))) {
     return false;
   }
   socket.cork();
@@ -920,7 +926,7 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
   if (this._hasBody && this.chunkedEncoding) {
     this._send('0\r\n' + this._trailer + '\r\n', 'latin1', onFinish.bind(undefined, this));
   } else if (direct && this._headerSent && this.outputData.length === 0 &&
-             this.socket._httpMessage === this && this.socket[kCanWriteDirect]()) {
+             writesDirect(this) && this.socket[kCanWriteDirect]()) {
     // Everything went straight to the socket: 'finish' follows on the next
     // tick, as the callback of an empty write would.
     process.nextTick(onFinish, this);

@@ -7,7 +7,7 @@ const net = require('net');
 const util = require('util');
 const { batchState, binding, connections, deferWrite, ref, unref } = require('./native');
 const { ErrnoException, codes } = require('./errors');
-const { kCanWriteDirect, kWriteDirect } = require('./http_common');
+const { kCanWriteDirect, kWriteDirect, directEncoding } = require('./http_common');
 
 const kId = Symbol('kId');
 const kPendingCb = Symbol('kPendingCb');
@@ -42,8 +42,9 @@ function writeParts(chunks) {
     const { chunk, encoding } = chunks[i];
     if (chunk.length === 0) continue;
     if (head === null && typeof chunk === 'string') {
-      latin1 = encoding === 'latin1' || encoding === 'binary';
-      if (!latin1 && encoding !== 'utf8' && encoding !== 'utf-8') return false;
+      const how = directEncoding(encoding);
+      if (how === null) return false;
+      latin1 = how === 'latin1';
       head = chunk;
     } else if (head !== null && body === null && typeof chunk !== 'string') {
       body = chunk;
@@ -162,9 +163,7 @@ class ServerSocket extends net.Socket {
         // Twice the bytes written, plus 1 when past the queue's limit.
         const r = binding.connWriteDeferredString(this[kId], head, latin1, body);
         if (r < 0) return cb(systemError('EPIPE', 'write'));
-        const over = r % 2;
-        this._bytesWritten += (r - over) / 2;
-        return this._afterWrite(over, cb);
+        return this._afterWrite(this._countWritten(r), cb);
       }
     }
     // Empty chunks (an end() after the body) are dropped; what remains is
@@ -217,11 +216,11 @@ class ServerSocket extends net.Socket {
       r = binding.connWriteDeferredString(this[kId], head, true, data, now);
       if (r < 0) return false;
     } else if (typeof data === 'string') {
-      const latin1 = encoding === 'latin1' || encoding === 'binary';
-      if (!latin1 && encoding && encoding !== 'utf8' && encoding !== 'utf-8') return false;
+      const how = directEncoding(encoding);
+      if (how === null) return false;
       if (data.length === 0) return true;
       if (!now) deferWrite();
-      r = binding.connWriteDeferredString(this[kId], data, latin1, null, now);
+      r = binding.connWriteDeferredString(this[kId], data, how === 'latin1', null, now);
       if (r < 0) return false;
     } else {
       if (data.length === 0) return true;
@@ -230,14 +229,22 @@ class ServerSocket extends net.Socket {
       if (queued < 0) return false;
       r = data.length * 2 + (queued > 0 ? 1 : 0);
     }
-    const over = r % 2;
-    this._bytesWritten += (r - over) / 2;
-    if (over === 1) {
+    if (this._countWritten(r) === 1) {
       // Past the limit: later writes take the Writable (which waits for
       // drain) until the core has written the queue out.
       this[kOverLimit] = binding.connWantDrain(this[kId]);
     }
     return true;
+  }
+
+  /**
+   * Counts the bytes a string write reported (`r`: twice the bytes, plus 1
+   * when past the core's queue limit) and returns that last bit.
+   */
+  _countWritten(r) {
+    const over = r % 2;
+    this._bytesWritten += (r - over) / 2;
+    return over;
   }
 
   _afterWrite(queued, cb) {
