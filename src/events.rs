@@ -1,4 +1,4 @@
-//! The event queue from tokio tasks to JS: events are packed as bytes into
+//! The event queue from connection tasks to JS: events are packed as bytes into
 //! one growing buffer, and JS drains everything pending in one call
 //! (DESIGN.md, "The bridge").
 //!

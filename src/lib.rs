@@ -1,9 +1,9 @@
 //! rshttp: Node's `http` module on a Rust core.
 //!
 //! Layers: `proto` (bytes only), `events` (the packed event queue), `server`
-//! (tokio connection tasks), `client` (connecting; the same tasks), `exec`
-//! (what the driver of a JS thread's runtime needs from tasks), `binding`
-//! (the only napi code).
+//! (connection tasks), `client` (connecting; the same tasks), `exec` (the
+//! tasks' executor, socket readiness, deadlines), `uv` (the libuv calls),
+//! `binding` (the only napi code).
 #[macro_use]
 extern crate napi_derive;
 
@@ -14,3 +14,4 @@ pub mod exec;
 pub mod proto;
 pub mod server;
 pub mod strings;
+pub mod uv;

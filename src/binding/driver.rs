@@ -1,33 +1,35 @@
-//! Each JS environment's tokio runtime, driven from its own JS thread: a
-//! current-thread runtime whose epoll descriptor is watched by a libuv poll
-//! handle, so a request is read, parsed and handed to JS in one wake-up of
-//! one thread (no hop from a worker thread to the JS thread), and a uv timer
-//! fires for the earliest connection deadline.
-use super::uv;
+//! Each JS environment's connection tasks, driven from its own JS thread's
+//! libuv loop: sockets are watched in the loop's own epoll set (see
+//! `exec::reactor`), and a turn of the tasks runs in the loop's check phase,
+//! right after the poll phase that found them ready, so a request is read,
+//! parsed and handed to JS in one wake-up of one thread. A uv timer fires for
+//! the earliest connection deadline; an idle handle keeps the loop from
+//! blocking while a turn waits to run; an async handle holds the loop open
+//! while servers or connections exist and carries wakes from other threads.
 use crate::events::EventQueue;
-use crate::exec::{self, deadline};
+use crate::exec::{self, deadline, reactor};
 use crate::server::clock::{self, now_ms};
+use crate::uv;
 use std::cell::Cell;
-use std::collections::HashSet;
 use std::ffi::{c_int, c_void};
 use std::io;
-use std::os::fd::RawFd;
-use std::sync::{Arc, Mutex};
-use tokio::runtime::{Builder, Runtime};
+use std::sync::Arc;
 
 /// Called with nothing pending in JS: hands the queued events to JS.
 pub type Deliver = Box<dyn Fn()>;
 
-/// One environment's runtime and the libuv handles that drive it.
+/// One environment's libuv handles and event queue.
 pub struct Driver {
-    runtime: Cell<Option<Runtime>>,
-    handle: tokio::runtime::Handle,
     queue: Arc<EventQueue>,
     loop_: *mut uv::Loop,
-    poll: *mut uv::Handle,
     timer: *mut uv::Handle,
+    check: *mut uv::Handle,
+    idle: *mut uv::Handle,
+    keep: *mut uv::Handle,
     /// The deadline (ms on the shared clock) the timer is armed for.
     timer_at: Cell<Option<u64>>,
+    /// A turn is due at the next check phase: (check started, idle started).
+    scheduled: Cell<(bool, bool)>,
     driving: Cell<bool>,
     /// Handles still to be closed before the driver can be freed.
     open_handles: Cell<u8>,
@@ -45,12 +47,13 @@ pub fn current() -> Option<&'static Driver> {
     unsafe { p.as_ref() }
 }
 
-impl Driver {
-    /// The runtime's handle, for spawning and entering.
-    pub fn handle(&self) -> &tokio::runtime::Handle {
-        &self.handle
-    }
+/// A handle pointer that may be sent to other threads for `uv_async_send`.
+struct AsyncHandle(*mut uv::Handle);
+// SAFETY: uv_async_send is the one libuv call that is thread-safe.
+unsafe impl Send for AsyncHandle {}
+unsafe impl Sync for AsyncHandle {}
 
+impl Driver {
     /// The environment's event queue.
     pub fn queue(&self) -> &Arc<EventQueue> {
         &self.queue
@@ -61,25 +64,27 @@ impl Driver {
         // SAFETY: a live handle of this thread's loop.
         unsafe {
             if on {
-                uv::uv_ref(self.poll)
+                uv::uv_ref(self.keep)
             } else {
-                uv::uv_unref(self.poll)
+                uv::uv_unref(self.keep)
             }
         }
     }
 
-    /// Runs one turn of the runtime and hands what it produced to JS, then
-    /// arms the timer for what is left.
-    fn drive(&self) {
+    /// Runs one turn of the tasks and hands what it produced to JS, then
+    /// arms the timer for what is left. `deadlines`: due deadlines fire too
+    /// (a turn the loop's check phase runs, after its poll read what came
+    /// in; not a turn run early for tasks JS woke).
+    fn drive(&self, deadlines: bool) {
         if self.driving.replace(true) {
             return;
         }
-        if let Some(rt) = self.runtime.take() {
+        self.unschedule();
+        {
             // Stamps taken while this turn's events are read and handled
             // share one clock read, as libuv's loop time does.
             let _frozen = clock::freeze();
-            rt.block_on(exec::turn());
-            self.runtime.set(Some(rt));
+            exec::turn(deadlines);
             if !self.queue.is_empty() {
                 (self.deliver)();
             }
@@ -88,20 +93,62 @@ impl Driver {
         self.arm_timer();
     }
 
-    /// A task was woken outside a turn: run one soon (at the end of the
-    /// current one if JS is being handed events now).
+    /// Runs a turn in the loop's next check phase. `blocking_ok`: the loop
+    /// is in its poll phase (a socket's callback), so the check phase comes
+    /// before it could block; otherwise an idle handle keeps the next poll
+    /// from blocking.
+    fn schedule(&self, blocking_ok: bool) {
+        let (check, idle) = self.scheduled.get();
+        // SAFETY: live handles of this thread's loop.
+        unsafe {
+            if !check {
+                uv::uv_check_start(self.check, on_check);
+            }
+            if !idle && !blocking_ok {
+                uv::uv_idle_start(self.idle, on_idle);
+            }
+        }
+        self.scheduled.set((true, idle || !blocking_ok));
+    }
+
+    fn unschedule(&self) {
+        let (check, idle) = self.scheduled.replace((false, false));
+        // SAFETY: live handles of this thread's loop.
+        unsafe {
+            if check {
+                uv::uv_check_stop(self.check);
+            }
+            if idle {
+                uv::uv_idle_stop(self.idle);
+            }
+        }
+    }
+
+    /// A task was woken outside a turn: run one soon (after the current
+    /// one if JS is being handed events now). A socket's callback has the
+    /// turn run in this iteration's check phase, with every socket the poll
+    /// found ready; JS (closing, pausing, resuming a connection) has it run
+    /// at once in the next iteration, before its poll, as Node's own calls
+    /// take effect before the loop polls again.
     fn kick(&self) {
-        if !self.driving.get() {
+        if self.driving.get() {
+            return;
+        }
+        if reactor::in_io_callback() {
+            self.schedule(true);
+        } else {
             self.arm_timer();
         }
     }
 
-    /// Arms the timer: at once if tasks wait for a turn, else for
-    /// the earliest connection deadline. A timer armed earlier than needed
-    /// is left alone (it fires, finds nothing due, and is armed again), so
-    /// a keep-alive deadline moving later on every request costs nothing.
+    /// Arms the timer: at once if tasks wait for a turn that is not
+    /// scheduled, else for the earliest connection deadline. A timer armed
+    /// earlier than needed is left alone (it fires, finds nothing due, and
+    /// is armed again), so a keep-alive deadline moving later on every
+    /// request costs nothing.
     fn arm_timer(&self) {
-        let want = if exec::has_ready() { Some(0) } else { deadline::earliest() };
+        let soon = exec::has_ready() && !self.scheduled.get().0;
+        let want = if soon { Some(0) } else { deadline::earliest() };
         match (want, self.timer_at.get()) {
             (Some(at), Some(armed)) if armed <= at && at != 0 => return,
             (None, None) => return,
@@ -125,21 +172,37 @@ impl Driver {
     }
 }
 
-unsafe extern "C" fn on_poll(handle: *mut uv::Handle, _status: c_int, _events: c_int) {
-    let d = &*(uv::data(handle) as *const Driver);
-    d.drive();
+unsafe fn driver_of(handle: *mut uv::Handle) -> &'static Driver {
+    &*(uv::data(handle) as *const Driver)
 }
 
+unsafe extern "C" fn on_check(handle: *mut uv::Handle) {
+    driver_of(handle).drive(true);
+}
+
+unsafe extern "C" fn on_idle(_handle: *mut uv::Handle) {}
+
+unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
+    driver_of(handle).kick();
+}
+
+/// Tasks JS woke run now. A due deadline gets a turn after the loop's next
+/// (non-blocking) poll, so input that arrived in time is read before the
+/// deadline fires.
 unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
-    let d = &*(uv::data(handle) as *const Driver);
+    let d = driver_of(handle);
     d.timer_at.set(None);
-    d.drive();
+    if exec::has_ready() {
+        d.drive(false);
+    }
+    if deadline::earliest().is_some_and(|at| at <= now_ms()) {
+        d.schedule(false);
+    }
 }
 
 unsafe extern "C" fn on_close(handle: *mut uv::Handle) {
     let d = uv::data(handle) as *mut Driver;
-    let is_poll = std::ptr::eq((*d).poll, handle);
-    uv::free_handle(handle, is_poll);
+    uv::free_handle(handle);
     let left = (*d).open_handles.get() - 1;
     (*d).open_handles.set(left);
     if left == 0 {
@@ -147,50 +210,8 @@ unsafe extern "C" fn on_close(handle: *mut uv::Handle) {
     }
 }
 
-/// Every epoll descriptor the process has open.
-fn epoll_fds() -> HashSet<RawFd> {
-    let mut out = HashSet::new();
-    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
-        for entry in dir.flatten() {
-            let Ok(fd) = entry.file_name().to_string_lossy().parse::<RawFd>() else { continue };
-            if let Ok(target) = std::fs::read_link(entry.path()) {
-                if target.as_os_str() == "anon_inode:[eventpoll]" {
-                    out.insert(fd);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether `fds` are all one epoll instance (tokio duplicates its
-/// descriptor for its registry): their fdinfo (watched descriptors) match.
-fn same_epoll(fds: &[RawFd]) -> bool {
-    let info = |fd: RawFd| std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).ok();
-    let first = info(fds[0]);
-    first.is_some() && fds[1..].iter().all(|&fd| info(fd) == first)
-}
-
-/// Builds a current-thread runtime and finds the epoll descriptor its I/O
-/// driver waits on (tokio does not expose it): the one that appeared, with
-/// its duplicate, while it was built. Builds are serialised; a build that
-/// raced with another epoll descriptor's creation is retried.
-fn build_runtime() -> io::Result<(Runtime, RawFd)> {
-    static BUILDING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    for _ in 0..5 {
-        let before = epoll_fds();
-        let rt = Builder::new_current_thread().enable_io().build()?;
-        let fresh: Vec<RawFd> = epoll_fds().difference(&before).copied().collect();
-        if (1..=2).contains(&fresh.len()) && same_epoll(&fresh) {
-            return Ok((rt, fresh[0]));
-        }
-    }
-    Err(io::Error::other("rshttp: cannot find the tokio runtime's epoll descriptor"))
-}
-
-/// Sets up the calling JS thread's driver on `loop_`; the poll handle starts
-/// unreferenced (see `set_ref`).
+/// Sets up the calling JS thread's driver on `loop_`; the loop is not held
+/// open until `set_ref(true)`.
 ///
 /// # Safety
 /// `loop_` is the calling thread's live libuv loop.
@@ -198,57 +219,72 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
     if current().is_some() {
         return Ok(());
     }
-    let (rt, fd) = build_runtime()?;
     let d = Box::into_raw(Box::new(Driver {
-        handle: rt.handle().clone(),
-        runtime: Cell::new(Some(rt)),
         queue: EventQueue::new(),
         loop_,
-        poll: uv::alloc_poll(),
-        timer: uv::alloc_timer(),
+        timer: uv::alloc(uv::Kind::Timer),
+        check: uv::alloc(uv::Kind::Check),
+        idle: uv::alloc(uv::Kind::Idle),
+        keep: uv::alloc(uv::Kind::Async),
         timer_at: Cell::new(None),
+        scheduled: Cell::new((false, false)),
         driving: Cell::new(false),
-        open_handles: Cell::new(2),
+        open_handles: Cell::new(4),
         deliver,
     }));
     let dr = &*d;
-    if uv::uv_poll_init(loop_, dr.poll, fd) != 0 || uv::uv_timer_init(loop_, dr.timer) != 0 {
+    let inits: [c_int; 4] = [
+        uv::uv_timer_init(loop_, dr.timer),
+        uv::uv_check_init(loop_, dr.check),
+        uv::uv_idle_init(loop_, dr.idle),
+        uv::uv_async_init(loop_, dr.keep, on_async),
+    ];
+    if inits.iter().any(|&rc| rc != 0) {
         return Err(io::Error::other("rshttp: cannot set up libuv handles"));
     }
-    uv::set_data(dr.poll, d as *mut c_void);
-    uv::set_data(dr.timer, d as *mut c_void);
-    uv::uv_poll_start(dr.poll, uv::READABLE, on_poll);
-    uv::uv_unref(dr.poll);
-    uv::uv_unref(dr.timer);
+    for h in [dr.timer, dr.check, dr.idle, dr.keep] {
+        uv::set_data(h, d as *mut c_void);
+        uv::uv_unref(h);
+    }
+    reactor::set_loop(loop_);
     CURRENT.with(|c| c.set(d));
     exec::set_kick(Box::new(|| {
         if let Some(d) = current() {
             d.kick();
         }
     }));
+    reactor::set_on_hangup(Some(Box::new(|| {
+        if let Some(d) = current() {
+            d.drive(true);
+        }
+    })));
+    let keep = AsyncHandle(dr.keep);
+    exec::set_remote_kick(Some(Box::new(move || {
+        let keep = &keep;
+        // SAFETY: cleared (in `stop`) before the handle is closed.
+        unsafe { uv::uv_async_send(keep.0) };
+    })));
     Ok(())
 }
 
-/// Tears the calling thread's driver down as its environment exits: closes
-/// the handles (the poll first, so libuv stops watching the descriptor) and
-/// drops the runtime with every connection task.
+/// Tears the calling thread's driver down as its environment exits: drops
+/// every connection task, closes every socket watch and the driver's
+/// handles (libuv's loop must not be left with open handles).
 pub fn stop() {
     let p = CURRENT.with(|c| c.replace(std::ptr::null()));
     if p.is_null() {
         return;
     }
+    exec::set_remote_kick(None);
+    reactor::set_on_hangup(None);
+    exec::shutdown();
+    reactor::close_all();
+    reactor::set_loop(std::ptr::null_mut());
     // SAFETY: the driver is live until its handles' close callbacks free it.
     unsafe {
         let d = &*p;
-        uv::uv_close(d.poll, on_close);
-        uv::uv_close(d.timer, on_close);
-        if let Some(rt) = d.runtime.take() {
-            // Connection tasks drop their sockets inside the runtime's context.
-            {
-                let _enter = rt.enter();
-                exec::shutdown();
-            }
-            rt.shutdown_background();
+        for h in [d.timer, d.check, d.idle, d.keep] {
+            uv::uv_close(h, on_close);
         }
     }
 }

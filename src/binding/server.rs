@@ -102,7 +102,7 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
         ListenTarget::Tcp { host: ip, port: opts.port.unwrap_or(0) as u16, ipv6_only: opts.ipv6_only.unwrap_or(false) }
     };
     let backlog = opts.backlog.filter(|b| *b > 0).unwrap_or(511);
-    let l = listener::listen(&sink::runtime()?, target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;
+    let l = listener::listen(target, backlog, queue, cfg).map_err(|e| io_error(e, "listen"))?;
     let res = match &l.addr {
         BoundAddr::Tcp(a) => ListenResult {
             id: l.id,

@@ -18,13 +18,6 @@ pub fn queue() -> Result<Arc<EventQueue>> {
         .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
 }
 
-/// The calling JS thread's runtime handle.
-pub fn runtime() -> Result<tokio::runtime::Handle> {
-    driver::current()
-        .map(|d| d.handle().clone())
-        .ok_or_else(|| Error::from_reason("rshttp: event sink not initialised"))
-}
-
 /// Exceptions one delivery raises as uncaught at most.
 const MAX_RAISES: usize = 16;
 

@@ -5,8 +5,10 @@
 use crate::events::{kind, EventQueue};
 use crate::exec::spawn;
 use crate::server::conn::{self, Conn};
-use crate::server::stream::Stream;
+use crate::exec::reactor::WRITE;
+use crate::server::stream::{Stream, Watched};
 use crate::server::{registry, ServerConfig};
+use socket2::{Domain, SockAddr, Socket, Type};
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -39,6 +41,9 @@ pub fn cancel(id: u32) -> bool {
     }
 }
 
+/// connect(2) on a non-blocking socket that is still connecting.
+const EINPROGRESS: i32 = 115;
+
 fn errno_code(e: &io::Error) -> &'static str {
     match e.raw_os_error() {
         Some(111) => "ECONNREFUSED",
@@ -56,13 +61,34 @@ fn errno_code(e: &io::Error) -> &'static str {
     }
 }
 
-async fn connect_tcp(addr: SocketAddr, local: Option<IpAddr>, local_port: u16) -> io::Result<tokio::net::TcpStream> {
-    let sock = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+/// Connects `sock` to `addr` without blocking: waits for writability, then
+/// takes the connect's outcome from SO_ERROR.
+async fn connect_watched(sock: Socket, addr: &SockAddr) -> io::Result<Watched> {
+    let w = Watched::new(sock)?;
+    match w.socket().connect(addr) {
+        Ok(()) => return Ok(w),
+        Err(e) if e.raw_os_error() == Some(EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    w.clear_ready(WRITE);
+    std::future::poll_fn(|cx| w.poll_write_ready(cx)).await?;
+    match w.socket().take_error()? {
+        Some(e) => Err(e),
+        None => Ok(w),
+    }
+}
+
+async fn connect_tcp(addr: SocketAddr, local: Option<IpAddr>, local_port: u16) -> io::Result<Watched> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     if local.is_some() || local_port != 0 {
         let ip = local.unwrap_or(if addr.is_ipv4() { IpAddr::from([0, 0, 0, 0]) } else { IpAddr::from([0u16; 8]) });
-        sock.bind(SocketAddr::new(ip, local_port))?;
+        sock.bind(&SocketAddr::new(ip, local_port).into())?;
     }
-    sock.connect(addr).await
+    connect_watched(sock, &addr.into()).await
+}
+
+async fn connect_unix(path: &str) -> io::Result<Watched> {
+    connect_watched(Socket::new(Domain::UNIX, Type::STREAM, None)?, &SockAddr::unix(path)?).await
 }
 
 /// What a successful connect reports: remote, remote port, family, local, local port.
@@ -70,7 +96,7 @@ type Endpoints = (String, u16, u8, String, u16);
 
 async fn establish(target: &ConnectTarget) -> Result<(Stream, Endpoints), (io::Error, String, u16)> {
     match target {
-        ConnectTarget::Unix { path } => match tokio::net::UnixStream::connect(path).await {
+        ConnectTarget::Unix { path } => match connect_unix(path).await {
             Ok(s) => Ok((Stream::Unix(s), (String::new(), 0, 0, String::new(), 0))),
             Err(e) => Err((e, path.clone(), 0)),
         },
@@ -79,8 +105,8 @@ async fn establish(target: &ConnectTarget) -> Result<(Stream, Endpoints), (io::E
             for addr in addrs {
                 match connect_tcp(*addr, *local, *local_port).await {
                     Ok(s) => {
-                        let peer = s.peer_addr().unwrap_or(*addr);
-                        let me = s.local_addr().unwrap_or(*addr);
+                        let peer = s.socket().peer_addr().ok().and_then(|a| a.as_socket()).unwrap_or(*addr);
+                        let me = s.socket().local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(*addr);
                         let fam = if peer.is_ipv4() { 4 } else { 6 };
                         let ends = (peer.ip().to_string(), peer.port(), fam, me.ip().to_string(), me.port());
                         return Ok((Stream::Tcp(s), ends));
@@ -102,6 +128,7 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
     pending().lock().unwrap().insert(id, stop.clone());
     spawn(async move {
         let res = tokio::select! {
+            biased;
             _ = stop.notified() => return,
             res = establish(&target) => res,
         };

@@ -1,4 +1,4 @@
-//! Client connections on tokio: connecting (addresses JS resolved, or a unix
+//! Client connections: connecting (addresses JS resolved, or a unix
 //! path), then the same connection task as the server's, parsing responses.
 //! No napi here: events leave through `events::EventQueue`.
 pub mod connect;

@@ -1,9 +1,8 @@
-//! The executor of one JS thread's connection tasks. The tasks are polled
-//! here, inside the tokio runtime's `block_on` (so tokio's sockets work),
-//! not as tokio tasks: one turn runs the tasks JS woke, lets tokio poll
-//! I/O once, fires due timers (`deadline`), runs the tasks that woke, and
-//! ends, with one epoll call per turn where tokio's scheduler would need a
-//! second after the tasks ran. Tasks stay on the thread that spawned them.
+//! The executor of one JS thread's connection tasks: one turn runs the
+//! tasks that woke (sockets the loop found ready, JS's calls), fires due
+//! timers (`deadline`), runs the tasks those woke, and ends. The driver runs
+//! turns from the JS thread's libuv loop. Tasks stay on the thread that
+//! spawned them.
 use crate::server::clock::now_ms;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -11,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 
 /// Task polls one turn may make before it hands over to JS; what is left
 /// runs in the next turn.
@@ -22,8 +21,8 @@ type Task = Pin<Box<dyn Future<Output = ()>>>;
 /// What wakers reach from any thread: the queue of woken tasks.
 struct Shared {
     ready: Mutex<VecDeque<(u32, u32)>>,
-    /// The runtime's waker from the last turn, for wakes from other threads.
-    outer: Mutex<Option<Waker>>,
+    /// What a wake from another thread calls to get a turn run.
+    remote: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 /// One task slot: its future (out while it is polled) and generation.
@@ -44,7 +43,7 @@ struct Executor {
 
 thread_local! {
     static EXEC: Executor = Executor {
-        shared: Arc::new(Shared { ready: Mutex::new(VecDeque::new()), outer: Mutex::new(None) }),
+        shared: Arc::new(Shared { ready: Mutex::new(VecDeque::new()), remote: Mutex::new(None) }),
         slots: RefCell::new(Vec::new()),
         free: RefCell::new(Vec::new()),
         in_turn: Cell::new(false),
@@ -82,8 +81,8 @@ impl Wake for TaskWaker {
                 }
             }),
             None => {
-                if let Some(w) = self.shared.outer.lock().unwrap().as_ref() {
-                    w.wake_by_ref();
+                if let Some(kick) = self.shared.remote.lock().unwrap().as_ref() {
+                    kick();
                 }
             }
         }
@@ -93,7 +92,7 @@ impl Wake for TaskWaker {
 /// Spawns `fut` on the calling thread's executor; it runs in the next turn.
 pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
     EXEC.with(|e| {
-        let task: Task = Box::pin(tokio::task::unconstrained(fut));
+        let task: Task = Box::pin(fut);
         let flag = {
             let mut slots = e.slots.borrow_mut();
             let slot = match e.free.borrow_mut().pop() {
@@ -128,6 +127,11 @@ pub fn has_ready() -> bool {
 /// its timer to run a turn soon).
 pub fn set_kick(kick: Box<dyn Fn()>) {
     EXEC.with(|e| *e.kick.borrow_mut() = Some(kick));
+}
+
+/// Sets what a wake from another thread calls (it must be thread-safe).
+pub fn set_remote_kick(kick: Option<Box<dyn Fn() + Send + Sync>>) {
+    EXEC.with(|e| *e.shared.remote.lock().unwrap() = kick);
 }
 
 /// Drops every task (the environment is going away).
@@ -171,8 +175,12 @@ fn run_ready(e: &Executor, mut budget: usize) -> usize {
     budget
 }
 
-/// One turn, run as the future of the runtime's `block_on`.
-pub async fn turn() {
+/// One turn: runs woken tasks, fires due timers (with `deadlines`), runs
+/// the tasks they woke. Sockets found ready before the turn woke their
+/// tasks already, so a task sees input that arrived before its deadline
+/// passed (a request on a keep-alive connection while the loop was
+/// blocked) before the timer.
+pub fn turn(deadlines: bool) {
     struct InTurn;
     impl Drop for InTurn {
         fn drop(&mut self) {
@@ -181,23 +189,11 @@ pub async fn turn() {
     }
     EXEC.with(|e| e.in_turn.set(true));
     let _in_turn = InTurn;
-    let budget = std::future::poll_fn(|cx| {
-        EXEC.with(|e| {
-            let mut outer = e.shared.outer.lock().unwrap();
-            if !outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *outer = Some(cx.waker().clone());
-            }
-        });
-        Poll::Ready(EXEC.with(|e| run_ready(e, MAX_POLLS_PER_TURN)))
-    })
-    .await;
-    // Inside block_on this yields to tokio's driver: I/O is polled without
-    // blocking, waking the tasks it concerns. Timers fire after it, so a
-    // task sees input that arrived before its deadline passed (a request
-    // on a keep-alive connection while the loop was blocked).
-    tokio::task::yield_now().await;
-    super::deadline::fire_due(now_ms());
-    EXEC.with(|e| run_ready(e, budget));
+    let budget = EXEC.with(|e| run_ready(e, MAX_POLLS_PER_TURN));
+    if deadlines {
+        super::deadline::fire_due(now_ms());
+        EXEC.with(|e| run_ready(e, budget));
+    }
 }
 
 #[cfg(test)]
@@ -206,7 +202,6 @@ mod tests {
 
     #[test]
     fn runs_spawned_and_woken_tasks_in_a_turn() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let notify = Arc::new(tokio::sync::Notify::new());
         let done = Arc::new(AtomicBool::new(false));
         let (n, d) = (notify.clone(), done.clone());
@@ -215,7 +210,7 @@ mod tests {
             d.store(true, Ordering::SeqCst);
         });
         assert!(has_ready(), "a spawned task waits for a turn");
-        rt.block_on(turn());
+        turn(true);
         assert!(!has_ready());
         let kicks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let k = kicks.clone();
@@ -225,7 +220,7 @@ mod tests {
         notify.notify_one();
         assert!(has_ready(), "a wake outside a turn queues the task");
         assert_eq!(kicks.load(Ordering::SeqCst), 1, "and kicks the driver");
-        rt.block_on(turn());
+        turn(true);
         assert!(done.load(Ordering::SeqCst), "the task ran to its end");
         shutdown();
     }

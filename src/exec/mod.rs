@@ -1,9 +1,11 @@
-//! Running connection tasks on the JS thread, inside its own tokio runtime,
-//! which the binding's driver turns from the JS event loop: the tasks'
-//! executor (`executor`: spawning, one turn, whether work is left) and the
-//! earliest timer deadline the driver must wake up for (`deadline`).
+//! Running connection tasks on the JS thread, turned by the binding's driver
+//! from the JS event loop: the tasks' executor (`executor`: spawning, one
+//! turn, whether work is left), socket readiness from the loop's own epoll
+//! (`reactor`), and the earliest timer deadline the driver must wake up for
+//! (`deadline`).
 pub mod deadline;
 pub mod executor;
+pub mod reactor;
 
 pub use deadline::Deadline;
-pub use executor::{has_ready, set_kick, shutdown, spawn, turn};
+pub use executor::{has_ready, set_kick, set_remote_kick, shutdown, spawn, turn};

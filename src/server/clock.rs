@@ -1,5 +1,5 @@
 //! A process-wide monotonic millisecond clock that both the JS thread and
-//! tokio tasks can stamp into atomics.
+//! connection tasks can stamp into atomics.
 //!
 //! Like libuv's loop time, the clock can be frozen for the length of one
 //! turn of a thread's loop (`freeze`): every stamp taken while the turn's

@@ -1,13 +1,15 @@
 //! Listening sockets and their accept loops.
 use super::conn::{self, Conn};
-use super::stream::Stream;
+use super::stream::{Stream, Watched};
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue};
+use crate::exec::reactor::READ;
 use crate::exec::{spawn, Deadline};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::task::Poll;
 use tokio::sync::Notify;
 
 /// Where to listen.
@@ -67,67 +69,66 @@ fn family(addr: &SocketAddr) -> u8 {
     if addr.is_ipv4() { 4 } else { 6 }
 }
 
+/// Accepts one connection once the listener is readable; `EAGAIN` waits
+/// for the next readiness.
+async fn accept(l: &Watched) -> io::Result<(Socket, SockAddr)> {
+    std::future::poll_fn(|cx| loop {
+        if let Err(e) = std::task::ready!(l.poll_read_ready(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        match l.try_io(READ, |s| s.accept()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            res => return Poll::Ready(res),
+        }
+    })
+    .await
+}
+
 /// Binds `target` now (so errors are reported synchronously) and starts the
-/// accept loop on the runtime behind `rt`.
-pub fn listen(
-    rt: &tokio::runtime::Handle,
-    target: ListenTarget,
-    backlog: i32,
-    queue: Arc<EventQueue>,
-    cfg: ServerConfig,
-) -> io::Result<Listener> {
+/// accept loop on the calling thread's executor.
+pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ServerConfig) -> io::Result<Listener> {
     let (sock, addr) = bind_socket(&target, backlog)?;
-    sock.set_nonblocking(true)?;
+    let l = Watched::new(sock)?;
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
-    let _guard = rt.enter();
     let cfg = Arc::new(cfg);
-    match &target {
-        ListenTarget::Tcp { .. } => {
-            let l = tokio::net::TcpListener::from_std(sock.into())?;
-            let stop2 = stop.clone();
-            spawn(async move {
-                loop {
-                    tokio::select! {
-                        _ = stop2.notified() => break,
-                        res = l.accept() => match res {
-                            Ok((s, peer)) => {
-                                let local = s.local_addr().unwrap_or(peer);
-                                s.set_nodelay(cfg.no_delay).ok();
-                                let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), &cfg));
-                                if cfg.keep_alive {
-                                    conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
-                                }
-                                accepted(&queue, &cfg, id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
-                            }
-                            Err(e) => accept_failed(&queue, id, &e).await,
-                        }
-                    }
+    let stop2 = stop.clone();
+    let unix_path = match &target {
+        ListenTarget::Unix { path } => Some(path.clone()),
+        ListenTarget::Tcp { .. } => None,
+    };
+    spawn(async move {
+        loop {
+            let res = tokio::select! {
+                biased;
+                _ = stop2.notified() => break,
+                res = accept(&l) => res,
+            };
+            let stream = res.and_then(|(s, peer)| Ok((Watched::new(s)?, peer)));
+            match (stream, &unix_path) {
+                (Ok((s, _)), Some(path)) => {
+                    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), &cfg));
+                    accepted(&queue, &cfg, id, conn, "", 0, 0, path, 0);
                 }
-            });
-        }
-        ListenTarget::Unix { path } => {
-            let l = tokio::net::UnixListener::from_std(std::os::unix::net::UnixListener::from(std::os::fd::OwnedFd::from(sock)))?;
-            let stop2 = stop.clone();
-            let path = path.clone();
-            spawn(async move {
-                loop {
-                    tokio::select! {
-                        _ = stop2.notified() => break,
-                        res = l.accept() => match res {
-                            Ok((s, _)) => {
-                                let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), &cfg));
-                                accepted(&queue, &cfg, id, conn, "", 0, 0, &path, 0);
-                            }
-                            Err(e) => accept_failed(&queue, id, &e).await,
-                        }
+                (Ok((s, peer)), None) => {
+                    let peer = peer.as_socket().unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+                    let local = s.socket().local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer);
+                    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), &cfg));
+                    conn.stream.set_nodelay(cfg.no_delay);
+                    if cfg.keep_alive {
+                        conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
                     }
+                    accepted(&queue, &cfg, id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
                 }
-                drop(l);
-                let _ = std::fs::remove_file(&path);
-            });
+                (Err(e), _) => accept_failed(&queue, id, &e).await,
+            }
         }
-    }
+        drop(l);
+        if let Some(path) = unix_path {
+            let _ = std::fs::remove_file(&path);
+        }
+    });
     Ok(Listener { id, addr, stop })
 }
 

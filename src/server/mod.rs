@@ -1,4 +1,4 @@
-//! Server connections on tokio: the accept loop, one task per connection,
+//! Server connections: the accept loop, one task per connection,
 //! and the table through which the binding reaches a connection by id.
 //! No napi here: events leave through `events::EventQueue`.
 pub mod clock;

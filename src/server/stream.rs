@@ -1,81 +1,130 @@
 //! A connected socket, TCP or unix, used through `&self` from both the
 //! connection task (reads, queued writes) and the JS thread (direct writes).
+use crate::exec::reactor::{Registration, READ, WRITE};
 use bytes::BytesMut;
+use socket2::Socket;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
-use tokio::io::Interest;
-use tokio::net::{TcpStream, UnixStream};
+
+/// A socket watched by the JS thread's loop. Fields drop in order: the
+/// watch is closed before the descriptor.
+pub struct Watched {
+    reg: Registration,
+    sock: Socket,
+}
+
+impl Watched {
+    /// Watches `sock` (it is made non-blocking).
+    pub fn new(sock: Socket) -> io::Result<Watched> {
+        Ok(Watched { reg: Registration::new(sock.as_raw_fd())?, sock })
+    }
+    /// The socket.
+    pub fn socket(&self) -> &Socket {
+        &self.sock
+    }
+    /// Ready once readable (see `Registration::poll_ready`).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.reg.poll_ready(cx, READ)
+    }
+    /// Ready once writable.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.reg.poll_ready(cx, WRITE)
+    }
+    /// Runs `op` if `bit` is cached as ready; `EAGAIN` clears it.
+    pub fn try_io<R>(&self, bit: u8, op: impl FnOnce(&Socket) -> io::Result<R>) -> io::Result<R> {
+        if !self.reg.is_ready(bit) {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let res = op(&self.sock);
+        if matches!(&res, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.reg.clear_ready(bit);
+        }
+        res
+    }
+    /// Forgets `bit`'s readiness (a short read drained the socket, or a
+    /// connect is still in progress).
+    pub fn clear_ready(&self, bit: u8) {
+        self.reg.clear_ready(bit);
+    }
+}
+
+extern "C" {
+    #[link_name = "writev"]
+    fn sys_writev(fd: i32, iov: *const IoSlice<'_>, count: i32) -> isize;
+}
+
+/// writev(2): the socket's send path without sendmsg's message header
+/// (SIGPIPE is ignored by Node, so MSG_NOSIGNAL is not needed).
+fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: IoSlice is ABI-compatible with iovec on unix; the count is
+    // capped at IOV_MAX's floor.
+    let n = unsafe { sys_writev(sock.as_raw_fd(), bufs.as_ptr(), bufs.len().min(1024) as i32) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
 
 /// A TCP or unix-domain stream, or none: a virtual connection whose bytes
 /// JS injects (a socket rshttp did not accept, handed to `'connection'`).
 pub enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
+    Tcp(Watched),
+    Unix(Watched),
     Virtual,
 }
 
 impl Stream {
+    fn watched(&self) -> Option<&Watched> {
+        match self {
+            Stream::Tcp(w) | Stream::Unix(w) => Some(w),
+            Stream::Virtual => None,
+        }
+    }
     /// Ready once the socket is readable; otherwise the waker is stored in
     /// the socket's single reader slot.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Stream::Tcp(s) => s.poll_read_ready(cx),
-            Stream::Unix(s) => s.poll_read_ready(cx),
-            Stream::Virtual => Poll::Pending,
+        match self.watched() {
+            Some(w) => w.poll_read_ready(cx),
+            None => Poll::Pending,
         }
     }
     /// Ready once the socket is writable (see `poll_read_ready`).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Stream::Tcp(s) => s.poll_write_ready(cx),
-            Stream::Unix(s) => s.poll_write_ready(cx),
-            Stream::Virtual => Poll::Pending,
+        match self.watched() {
+            Some(w) => w.poll_write_ready(cx),
+            None => Poll::Pending,
         }
     }
     /// Reads once into `buf`'s spare capacity. A read shorter than that space
     /// means the socket is drained: it clears read readiness, saving the
     /// second syscall that would only return EAGAIN. 0 means end of stream.
     pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        let mut got = 0usize;
-        let read = |got: &mut usize, buf: &mut BytesMut| -> io::Result<()> {
-            let spare = buf.capacity() - buf.len();
+        let Some(w) = self.watched() else { return Err(io::ErrorKind::WouldBlock.into()) };
+        let spare = buf.capacity() - buf.len();
+        let n = w.try_io(READ, |s| {
             let dst: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
-            let n = self.sock().ok_or(io::ErrorKind::Unsupported)?.recv(dst)?;
-            // SAFETY: recv initialised the first n bytes of the spare capacity.
-            unsafe { buf.set_len(buf.len() + n) };
-            *got = n;
-            if n > 0 && n < spare {
-                Err(io::ErrorKind::WouldBlock.into())
-            } else {
-                Ok(())
-            }
-        };
-        let res = match self {
-            Stream::Tcp(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
-            Stream::Unix(s) => s.try_io(Interest::READABLE, || read(&mut got, buf)),
-            Stream::Virtual => return Err(io::ErrorKind::WouldBlock.into()),
-        };
-        match res {
-            Ok(()) => Ok(got),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
-            Err(e) => Err(e),
+            s.recv(dst)
+        })?;
+        // SAFETY: recv initialised the first n bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        if n > 0 && n < spare {
+            w.clear_ready(READ);
         }
+        Ok(n)
     }
 
+    /// Writes `bufs` as far as the socket takes them now.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.try_write_vectored(bufs),
-            Stream::Unix(s) => s.try_write_vectored(bufs),
-            Stream::Virtual => Err(io::ErrorKind::Unsupported.into()),
+        match self.watched() {
+            Some(w) => w.try_io(WRITE, |s| writev(s, bufs)),
+            None => Err(io::ErrorKind::Unsupported.into()),
         }
     }
-    fn sock(&self) -> Option<socket2::SockRef<'_>> {
-        match self {
-            Stream::Tcp(s) => Some(socket2::SockRef::from(s)),
-            Stream::Unix(s) => Some(socket2::SockRef::from(s)),
-            Stream::Virtual => None,
-        }
+    fn sock(&self) -> Option<&Socket> {
+        self.watched().map(Watched::socket)
     }
     /// Half-closes the write side (FIN).
     pub fn shutdown_write(&self) {
@@ -93,7 +142,7 @@ impl Stream {
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
         if let Stream::Tcp(s) = self {
-            let _ = s.set_nodelay(on);
+            let _ = s.socket().set_tcp_nodelay(on);
         }
     }
     /// Enables or disables TCP keep-alive probes after `delay_ms` of idleness.
