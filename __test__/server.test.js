@@ -332,18 +332,23 @@ test('upgrade hands the raw socket and the bytes after the head to the listener'
   await close(server);
 });
 
-test('a paused request stops the connection reading; resuming delivers every byte', async () => {
+test('a paused request stops the connection reading, without spinning on the unread bytes; resuming delivers every byte', async () => {
   const size = 8 * 1024 * 1024;
+  const pauseMs = 300;
   let received = 0;
   let deliveredWhilePaused = -1;
+  let cpuWhilePausedMs = -1;
   const server = await start(rshttp, (req, res) => {
     req.pause();
+    const cpu = process.cpuUsage();
     setTimeout(() => {
+      const used = process.cpuUsage(cpu);
+      cpuWhilePausedMs = (used.user + used.system) / 1000;
       deliveredWhilePaused = req.socket.bytesRead;
       req.on('data', (d) => { received += d.length; });
       req.on('end', () => res.end(String(received)));
       req.resume();
-    }, 200);
+    }, pauseMs);
   });
   const res = await new Promise((resolve, reject) => {
     const r = nodeHttp.request({ port: server.address().port, method: 'POST' }, resolve);
@@ -354,6 +359,9 @@ test('a paused request stops the connection reading; resuming delivers every byt
   for await (const d of res) body += d;
   assert.strictEqual(body, String(size));
   assert.ok(deliveredWhilePaused >= 0 && deliveredWhilePaused < 1024 * 1024, `delivered ${deliveredWhilePaused} bytes while paused`);
+  // The socket stays readable while paused: a loop that kept waking for it
+  // would burn the whole pause.
+  assert.ok(cpuWhilePausedMs >= 0 && cpuWhilePausedMs < pauseMs / 2, `${cpuWhilePausedMs} ms of CPU in a ${pauseMs} ms pause`);
   await close(server);
 });
 
