@@ -188,7 +188,8 @@ unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
 
 /// Tasks JS woke run now. A due deadline gets a turn after the loop's next
 /// (non-blocking) poll, so input that arrived in time is read before the
-/// deadline fires.
+/// deadline fires; one not yet due (it moved later since the timer was
+/// armed) has the timer armed again.
 unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
     let d = driver_of(handle);
     d.timer_at.set(None);
@@ -197,6 +198,8 @@ unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
     }
     if deadline::earliest().is_some_and(|at| at <= now_ms()) {
         d.schedule(false);
+    } else {
+        d.arm_timer();
     }
 }
 
