@@ -311,6 +311,30 @@ test('headersTimeout answers 408 to a head that does not arrive in time', async 
   await close(server);
 });
 
+test('keepAliveTimeout set after listen() applies, with Node 20\'s extra second; 0 keeps idle connections open', async () => {
+  /** Ms from the first response to the server closing the connection, or -1 within `waitMs`. */
+  async function closeAfter(keepAliveTimeout, waitMs) {
+    const server = await start(rshttp, (req, res) => res.end('ok'));
+    server.keepAliveTimeout = keepAliveTimeout;
+    const c = net.connect(server.address().port, '127.0.0.1');
+    try {
+      c.on('error', () => {});
+      const answered = new Promise((resolve) => c.once('data', () => resolve(Date.now())));
+      const closed = new Promise((resolve) => c.on('close', () => resolve(Date.now())));
+      c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const t0 = await answered;
+      const at = await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, waitMs, -1))]);
+      return at < 0 ? -1 : at - t0;
+    } finally {
+      c.destroy();
+      await close(server);
+    }
+  }
+  const [short, none] = await Promise.all([closeAfter(200, 3000), closeAfter(0, 1500)]);
+  assert.ok(short >= 1100 && short < 2500, `keepAliveTimeout 200 closed after ${short} ms (Node: 1200)`);
+  assert.strictEqual(none, -1, 'keepAliveTimeout 0 closed an idle connection');
+});
+
 test('upgrade hands the raw socket and the bytes after the head to the listener', async () => {
   const server = await start(rshttp, () => assert.fail('no request expected'));
   server.on('upgrade', (req, socket, head) => {

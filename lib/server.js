@@ -23,6 +23,38 @@ const kRefed = Symbol('kRefed');
 const kSockets = Symbol('kSockets');
 const kConn = Symbol('kConn');
 const kResponseOptions = Symbol('kResponseOptions');
+const kCoreTimeouts = Symbol('kCoreTimeouts');
+
+// Node 20 lets an idle keep-alive socket live this much past the
+// keepAliveTimeout it advertises (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER), so
+// a client reusing it just before the advertised end does not race a close.
+const KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
+
+/** The idle time the core allows between requests (0: none, as in Node). */
+function keepAliveSocketTimeout(keepAliveTimeout) {
+  return keepAliveTimeout > 0 ? keepAliveTimeout + KEEP_ALIVE_TIMEOUT_BUFFER : 0;
+}
+
+/**
+ * Passes the server's timeouts to the core when they changed since it last
+ * did: Node reads headersTimeout, requestTimeout and keepAliveTimeout
+ * afresh, so setting them after listen() (common for keepAliveTimeout)
+ * takes effect, on open connections too.
+ */
+function syncTimeouts(server) {
+  const sent = server[kCoreTimeouts];
+  if (sent === undefined || (sent[0] === server.headersTimeout && sent[1] === server.requestTimeout &&
+      sent[2] === server.keepAliveTimeout)) {
+    return;
+  }
+  sent[0] = server.headersTimeout;
+  sent[1] = server.requestTimeout;
+  sent[2] = server.keepAliveTimeout;
+  if (server[kListener] != null) {
+    binding.serverSetTimeouts(server[kListener], Number(sent[0]) || 0, Number(sent[1]) || 0,
+      keepAliveSocketTimeout(Number(sent[2]) || 0));
+  }
+}
 
 const badRequestResponse = Buffer.from(`HTTP/1.1 400 ${STATUS_CODES[400]}\r\nConnection: close\r\n\r\n`, 'ascii');
 const requestTimeoutResponse = Buffer.from(`HTTP/1.1 408 ${STATUS_CODES[408]}\r\nConnection: close\r\n\r\n`, 'ascii');
@@ -216,7 +248,7 @@ Server.prototype._rshttpConfig = function config() {
     insecureHttpParser: this.insecureHTTPParser ?? insecureByFlag,
     headersTimeout: this.headersTimeout,
     requestTimeout: this.requestTimeout,
-    keepAliveTimeout: this.keepAliveTimeout,
+    keepAliveTimeout: keepAliveSocketTimeout(this.keepAliveTimeout),
     noDelay: o.noDelay ?? true,
     keepAlive: !!o.keepAlive,
     keepAliveInitialDelay: o.keepAliveInitialDelay,
@@ -252,6 +284,7 @@ Server.prototype._rshttpBind = function bind(target) {
     return;
   }
   this[kListener] = result.id;
+  this[kCoreTimeouts] = [config.headersTimeout, config.requestTimeout, this.keepAliveTimeout];
   this[kAddress] = target.path !== undefined ?
     target.path :
     { address: result.address, family: result.family, port: result.port };
@@ -360,6 +393,7 @@ Server.prototype.onConnection = function onConnection(id, info) {
     });
     return;
   }
+  syncTimeouts(this);
   const state = new HttpConnection(this, id);
   const socket = new ServerSocket(id, info, state, { highWaterMark: this._rshttpOptions.highWaterMark });
   state.socket = socket;
@@ -562,6 +596,7 @@ class HttpConnection {
         readStop(socket);
       }
     }
+    syncTimeouts(server);
     const res = new server[kServerResponse](req, responseOptions(server, socket));
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = server.maxRequestsPerSocket;

@@ -25,9 +25,7 @@ pub struct ConnectOptions {
 fn client_config() -> ServerConfig {
     ServerConfig {
         limits: HeadLimits::default(),
-        headers_timeout_ms: 0,
-        request_timeout_ms: 0,
-        keep_alive_timeout_ms: 0,
+        timeouts: Default::default(),
         ..ServerConfig::default()
     }
 }

@@ -3,7 +3,9 @@
 use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
+use crate::server::config::Timeouts;
 use crate::server::{registry, ListenTarget, Listener, ServerConfig};
+use std::sync::Arc;
 use bytes::BytesMut;
 use napi::bindgen_prelude::*;
 use std::cell::RefCell;
@@ -65,9 +67,16 @@ fn server_config(opts: &ListenOptions) -> ServerConfig {
             max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
             lenient: opts.insecure_http_parser.unwrap_or(false),
         },
-        headers_timeout_ms: ms(opts.headers_timeout, d.headers_timeout_ms),
-        request_timeout_ms: ms(opts.request_timeout, d.request_timeout_ms),
-        keep_alive_timeout_ms: ms(opts.keep_alive_timeout, d.keep_alive_timeout_ms),
+        timeouts: {
+            let t = Timeouts::default();
+            let dt = &d.timeouts;
+            t.set(
+                ms(opts.headers_timeout, dt.headers_ms()),
+                ms(opts.request_timeout, dt.request_ms()),
+                ms(opts.keep_alive_timeout, dt.keep_alive_ms()),
+            );
+            Arc::new(t)
+        },
         idle_timeout_ms: ms(opts.timeout, 0),
         no_delay: opts.no_delay.unwrap_or(true),
         keep_alive: opts.keep_alive.unwrap_or(false),
@@ -114,6 +123,18 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
     };
     LISTENERS.with(|m| m.borrow_mut().insert(l.id, l));
     Ok(res)
+}
+
+/// Sets a listening server's timeouts in ms (0 = none), for its open
+/// connections too: JS calls it when `server.headersTimeout`,
+/// `requestTimeout` or `keepAliveTimeout` changed after `listen()`.
+#[napi(js_name = "serverSetTimeouts")]
+pub fn server_set_timeouts(id: u32, headers_ms: f64, request_ms: f64, keep_alive_ms: f64) {
+    LISTENERS.with(|m| {
+        if let Some(l) = m.borrow().get(&id) {
+            l.timeouts().set(ms(Some(headers_ms), 0), ms(Some(request_ms), 0), ms(Some(keep_alive_ms), 0));
+        }
+    });
 }
 
 /// Stops a listener from accepting.

@@ -702,21 +702,21 @@ impl Reader<'_> {
         };
         if let Some(start) = self.message_start {
             let head_pending = self.phase == Phase::Head;
-            if head_pending && self.cfg.headers_timeout_ms > 0 {
-                consider(start + self.cfg.headers_timeout_ms, Timer::Request);
+            if head_pending && self.cfg.timeouts.headers_ms() > 0 {
+                consider(start + self.cfg.timeouts.headers_ms(), Timer::Request);
             }
-            if matches!(self.phase, Phase::Head | Phase::Body) && self.cfg.request_timeout_ms > 0 {
-                consider(start + self.cfg.request_timeout_ms, Timer::Request);
+            if matches!(self.phase, Phase::Head | Phase::Body) && self.cfg.timeouts.request_ms() > 0 {
+                consider(start + self.cfg.timeouts.request_ms(), Timer::Request);
             }
         }
         let last_activity = self.last_read_ms.max(self.conn.last_write_ms.load(Ordering::Relaxed));
         let idle_between_requests = self.phase == Phase::Head
             && self.message_start.is_none()
             && self.conn.responses_done.load(Ordering::Acquire) >= self.requests;
-        if idle_between_requests && self.cfg.keep_alive_timeout_ms > 0 && self.requests > 0 {
+        if idle_between_requests && self.cfg.timeouts.keep_alive_ms() > 0 && self.requests > 0 {
             let since = last_activity.max(self.conn.last_response_ms.load(Ordering::Relaxed));
             if since >= idle_fired_at {
-                consider(since + self.cfg.keep_alive_timeout_ms, Timer::Idle);
+                consider(since + self.cfg.timeouts.keep_alive_ms(), Timer::Idle);
             }
         } else {
             let idle = self.conn.idle_timeout_ms.load(Ordering::Relaxed);
@@ -724,9 +724,9 @@ impl Reader<'_> {
                 consider(last_activity + idle, Timer::Idle);
             }
         }
-        if self.requests > self.conn.responses_done.load(Ordering::Acquire) && self.cfg.keep_alive_timeout_ms > 0 {
+        if self.requests > self.conn.responses_done.load(Ordering::Acquire) && self.cfg.timeouts.keep_alive_ms() > 0 {
             // A response is pending: look again later for the keep-alive timer.
-            consider(now_ms() + self.cfg.keep_alive_timeout_ms, Timer::Recheck);
+            consider(now_ms() + self.cfg.timeouts.keep_alive_ms(), Timer::Recheck);
         }
         best
     }

@@ -1,6 +1,7 @@
 //! Listening sockets and their accept loops.
 use super::conn::{self, Conn};
 use super::stream::{Stream, Watched};
+use super::config::Timeouts;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue};
 use crate::exec::reactor::READ;
@@ -33,9 +34,15 @@ pub struct Listener {
     pub id: u32,
     pub addr: BoundAddr,
     stop: Arc<Notify>,
+    timeouts: Arc<Timeouts>,
 }
 
 impl Listener {
+    /// The timeouts its connections read (see `Timeouts`).
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
     /// Stops accepting; open connections go on.
     pub fn close(&self) {
         self.stop.notify_one();
@@ -92,6 +99,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
     let l = Watched::new(sock)?;
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
+    let timeouts = cfg.timeouts.clone();
     let cfg = Arc::new(cfg);
     let stop2 = stop.clone();
     let unix_path = match &target {
@@ -129,7 +137,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
             let _ = std::fs::remove_file(&path);
         }
     });
-    Ok(Listener { id, addr, stop })
+    Ok(Listener { id, addr, stop, timeouts })
 }
 
 #[allow(clippy::too_many_arguments)]
