@@ -67,16 +67,11 @@ fn server_config(opts: &ListenOptions) -> ServerConfig {
             max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
             lenient: opts.insecure_http_parser.unwrap_or(false),
         },
-        timeouts: {
-            let t = Timeouts::default();
-            let dt = &d.timeouts;
-            t.set(
-                ms(opts.headers_timeout, dt.headers_ms()),
-                ms(opts.request_timeout, dt.request_ms()),
-                ms(opts.keep_alive_timeout, dt.keep_alive_ms()),
-            );
-            Arc::new(t)
-        },
+        timeouts: Arc::new(Timeouts::new(
+            ms(opts.headers_timeout, d.timeouts.headers_ms()),
+            ms(opts.request_timeout, d.timeouts.request_ms()),
+            ms(opts.keep_alive_timeout, d.timeouts.keep_alive_ms()),
+        )),
         idle_timeout_ms: ms(opts.timeout, 0),
         no_delay: opts.no_delay.unwrap_or(true),
         keep_alive: opts.keep_alive.unwrap_or(false),

@@ -14,6 +14,12 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
+    /// Timeouts of `headers_ms`, `request_ms` and `keep_alive_ms`.
+    pub fn new(headers_ms: u64, request_ms: u64, keep_alive_ms: u64) -> Timeouts {
+        let t = Timeouts::default();
+        t.set(headers_ms, request_ms, keep_alive_ms);
+        t
+    }
     /// `headersTimeout`: time from the first byte of a head to its end.
     pub fn headers_ms(&self) -> u64 {
         self.headers.load(Ordering::Relaxed)
@@ -51,11 +57,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             limits: HeadLimits::default(),
-            timeouts: {
-                let t = Timeouts::default();
-                t.set(60_000, 300_000, 5_000);
-                Arc::new(t)
-            },
+            timeouts: Arc::new(Timeouts::new(60_000, 300_000, 5_000)),
             idle_timeout_ms: 0,
             no_delay: true,
             keep_alive: false,
