@@ -1,29 +1,13 @@
-// Types of rshttp's public surface: the same as Node 20's `http` module
-// (from @types/node) for everything rshttp exports.
-export {
-  METHODS,
-  STATUS_CODES,
-  Agent,
-  AgentOptions,
-  ClientRequest,
-  ClientRequestArgs,
-  IncomingHttpHeaders,
-  IncomingMessage,
-  InformationEvent,
-  OutgoingHttpHeader,
-  OutgoingHttpHeaders,
-  OutgoingMessage,
-  RequestListener,
-  RequestOptions,
-  Server,
-  ServerOptions,
-  ServerResponse,
-  createServer,
-  get,
-  globalAgent,
-  maxHeaderSize,
-  request,
-  setMaxIdleHTTPParsers,
-  validateHeaderName,
-  validateHeaderValue,
-} from 'node:http';
+// Types of rshttp's public surface: Node 20's `http` module (from
+// @types/node), every value and type it declares, since rshttp exports the
+// same API.
+import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
+
+export * from 'node:http';
+
+/**
+ * The listener a server runs for each 'connection': called with a server as
+ * `this` and a stream, it serves HTTP on that stream (Node exports it too).
+ */
+export declare function _connectionListener(this: Server, socket: Duplex): void;

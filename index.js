@@ -5,7 +5,7 @@
 // server-only mode).
 
 const nodeHttp = require('node:http');
-const { Server, createServer } = require('./lib/server');
+const { Server, createServer, connectionListener } = require('./lib/server');
 const { IncomingMessage } = require('./lib/incoming_message');
 const { ServerResponse } = require('./lib/server_response');
 const { OutgoingMessage, validateHeaderName, validateHeaderValue } = require('./lib/outgoing_message');
@@ -28,6 +28,9 @@ function setMaxIdleHTTPParsers(max) {
 }
 
 module.exports = {
+  // Node exports the server's 'connection' listener: calling it with a
+  // server as `this` and a stream serves HTTP on that stream.
+  _connectionListener: connectionListener,
   METHODS,
   STATUS_CODES,
   Agent: agentModule.Agent,

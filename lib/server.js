@@ -794,4 +794,11 @@ function createServer(options, requestListener) {
   return new Server(options, requestListener);
 }
 
-module.exports = { Server, createServer, storeHTTPOptions, kIncomingMessage, kServerResponse };
+module.exports = {
+  Server,
+  createServer,
+  connectionListener,
+  storeHTTPOptions,
+  kIncomingMessage,
+  kServerResponse,
+};
