@@ -32,9 +32,15 @@ pub type PollCb = unsafe extern "C" fn(handle: *mut Handle, status: c_int, event
 pub type HandleCb = unsafe extern "C" fn(handle: *mut Handle);
 pub type CloseCb = unsafe extern "C" fn(handle: *mut Handle);
 
+// On Windows there is no import library for node.exe's exports: raw-dylib
+// links the calls to node.exe by name (as node-gyp's node.lib would).
+#[cfg_attr(windows, link(name = "node.exe", kind = "raw-dylib"))]
 extern "C" {
     fn uv_handle_size(kind: c_int) -> usize;
-    pub fn uv_poll_init(lp: *mut Loop, handle: *mut Handle, fd: c_int) -> c_int;
+    #[cfg(unix)]
+    fn uv_poll_init(lp: *mut Loop, handle: *mut Handle, fd: c_int) -> c_int;
+    #[cfg(windows)]
+    fn uv_poll_init_socket(lp: *mut Loop, handle: *mut Handle, socket: u64) -> c_int;
     pub fn uv_poll_start(handle: *mut Handle, events: c_int, cb: PollCb) -> c_int;
     pub fn uv_poll_stop(handle: *mut Handle) -> c_int;
     pub fn uv_timer_init(lp: *mut Loop, handle: *mut Handle) -> c_int;
@@ -53,6 +59,17 @@ extern "C" {
     pub fn uv_unref(handle: *mut Handle);
     pub fn uv_close(handle: *mut Handle, cb: CloseCb);
     fn uv_handle_get_type(handle: *const Handle) -> c_int;
+}
+
+/// `uv_poll_init` for a socket: by descriptor on unix, by SOCKET on Windows.
+///
+/// # Safety
+/// `lp` is this thread's live loop and `handle` a fresh poll handle.
+pub unsafe fn poll_init(lp: *mut Loop, handle: *mut Handle, sock: crate::exec::reactor::OsSocket) -> c_int {
+    #[cfg(unix)]
+    return uv_poll_init(lp, handle, sock);
+    #[cfg(windows)]
+    return uv_poll_init_socket(lp, handle, sock);
 }
 
 fn words(kind: c_int) -> usize {

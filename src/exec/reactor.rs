@@ -15,8 +15,22 @@ use crate::uv;
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::io;
-use std::os::fd::RawFd;
 use std::task::{Context, Poll, Waker};
+
+/// A socket as the OS names it: a descriptor on unix, a SOCKET on Windows
+/// (where libuv polls it with `uv_poll_init_socket`).
+#[cfg(unix)]
+pub type OsSocket = std::os::fd::RawFd;
+#[cfg(windows)]
+pub type OsSocket = std::os::windows::io::RawSocket;
+
+/// The OS socket of `sock`.
+pub fn os_socket(sock: &socket2::Socket) -> OsSocket {
+    #[cfg(unix)]
+    return std::os::fd::AsRawFd::as_raw_fd(sock);
+    #[cfg(windows)]
+    return std::os::windows::io::AsRawSocket::as_raw_socket(sock);
+}
 
 /// Readiness bits.
 pub const READ: u8 = 1;
@@ -175,15 +189,15 @@ unsafe impl Send for Registration {}
 unsafe impl Sync for Registration {}
 
 impl Registration {
-    /// Watches `fd` (made non-blocking) on the calling thread's loop.
-    pub fn new(fd: RawFd) -> io::Result<Registration> {
+    /// Watches `sock` (made non-blocking) on the calling thread's loop.
+    pub fn new(sock: OsSocket) -> io::Result<Registration> {
         let lp = LOOP.with(|l| l.get());
         if lp.is_null() {
             return Err(io::Error::other("rshttp: no event loop on this thread"));
         }
         let h = uv::alloc(uv::Kind::Poll);
         // SAFETY: a fresh handle for this thread's live loop.
-        let rc = unsafe { uv::uv_poll_init(lp, h, fd) };
+        let rc = unsafe { uv::poll_init(lp, h, sock) };
         if rc != 0 {
             // SAFETY: never initialised, so libuv does not know it.
             unsafe { uv::free_unused(h, uv::Kind::Poll) };

@@ -1,11 +1,10 @@
 //! A connected socket, TCP or unix, used through `&self` from both the
 //! connection task (reads, queued writes) and the JS thread (direct writes).
-use crate::exec::reactor::{Registration, READ, WRITE};
+use crate::exec::reactor::{os_socket, Registration, READ, WRITE};
 use bytes::BytesMut;
 use socket2::Socket;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
-use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 /// A socket watched by the JS thread's loop. Fields drop in order: the
@@ -18,7 +17,7 @@ pub struct Watched {
 impl Watched {
     /// Watches `sock` (it is made non-blocking).
     pub fn new(sock: Socket) -> io::Result<Watched> {
-        Ok(Watched { reg: Registration::new(sock.as_raw_fd())?, sock })
+        Ok(Watched { reg: Registration::new(os_socket(&sock))?, sock })
     }
     /// The socket.
     pub fn socket(&self) -> &Socket {
@@ -50,6 +49,7 @@ impl Watched {
     }
 }
 
+#[cfg(unix)]
 extern "C" {
     #[link_name = "writev"]
     fn sys_writev(fd: i32, iov: *const IoSlice<'_>, count: i32) -> isize;
@@ -57,15 +57,22 @@ extern "C" {
 
 /// writev(2): the socket's send path without sendmsg's message header
 /// (SIGPIPE is ignored by Node, so MSG_NOSIGNAL is not needed).
+#[cfg(unix)]
 fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: IoSlice is ABI-compatible with iovec on unix; the count is
     // capped at IOV_MAX's floor.
-    let n = unsafe { sys_writev(sock.as_raw_fd(), bufs.as_ptr(), bufs.len().min(1024) as i32) };
+    let n = unsafe { sys_writev(os_socket(sock), bufs.as_ptr(), bufs.len().min(1024) as i32) };
     if n < 0 {
         Err(io::Error::last_os_error())
     } else {
         Ok(n as usize)
     }
+}
+
+/// WSASend with the buffers (socket2's vectored send).
+#[cfg(windows)]
+fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    sock.send_vectored(bufs)
 }
 
 /// A TCP or unix-domain stream, or none: a virtual connection whose bytes
