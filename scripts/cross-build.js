@@ -61,7 +61,7 @@ function main() {
   const results = [];
   for (const triple of triples) {
     ensureRustTarget(triple);
-    const ok = sh('npx', ['napi', 'build', '--platform', '--release', '--no-js', '--target', triple,
+    const ok = sh('npx', ['napi', 'build', '--platform', '--release', '--strip', '--no-js', '--target', triple,
       '--cross-compile', '--output-dir', 'artifacts']);
     const file = path.join(root, 'artifacts', `${manifest.napi.binaryName}.${targetPlatformName(triple)}.node`);
     if (!ok || !fs.existsSync(file)) {
