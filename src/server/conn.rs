@@ -363,6 +363,21 @@ impl Conn {
         self.signal(CTL_DESTROY);
     }
 
+    /// Closes the connection now with an RST (`socket.resetAndDestroy()`):
+    /// queued bytes are dropped, no FIN is sent; the descriptor closes when
+    /// the task ends.
+    pub fn reset(&self) {
+        {
+            let mut q = self.write.lock().unwrap();
+            q.closed = true;
+            q.bufs.clear();
+            q.len = 0;
+            buffers::give(std::mem::take(&mut q.staged));
+        }
+        self.stream.set_linger_zero();
+        self.signal(CTL_DESTROY);
+    }
+
     /// Stops or resumes reading from the socket.
     pub fn pause_read(&self, paused: bool) {
         if self.read_paused.swap(paused, Ordering::AcqRel) != paused {
