@@ -749,7 +749,18 @@ class HttpConnection {
     }
   }
 
+  /**
+   * Node's parser goes back to its pool here (`parser.free()`, once, when
+   * the socket closes); this state holds nothing to give back, but code
+   * that watches `socket.parser.free` sees the same call.
+   */
+  free() {}
+
+  /** As Node's parser `close()`: nothing to release (the core connection closes with its socket). */
+  close() {}
+
   onSocketClose() {
+    if (this.socket.parser === this) this.free();
     this.socket.parser = null;
     while (this.incomingQueue.length) this.incomingQueue.shift().destroy(new ConnResetException('aborted'));
     while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));
