@@ -247,6 +247,30 @@ for (const [name, http] of IMPLS) {
     await stop(server);
   });
 
+  test(`${name}: bytesRead and bytesWritten count every byte of the exchange, heads included, and stay after close`, T, async () => {
+    const request = 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
+    let accepted;
+    let inHandler;
+    const server = await start(http, (req, res) => {
+      accepted = req.socket;
+      req.resume();
+      req.on('end', () => {
+        inHandler = accepted.bytesRead;
+        res.end('ok');
+      });
+    });
+    const c = await connect(server.address().port);
+    const seen = outcome(c);
+    c.end(request);
+    const log = await seen;
+    const response = log.filter((e) => e[0] === 'data').map((e) => e[1]).join('');
+    if (!accepted.closed) await once(accepted, 'close');
+    assert.strictEqual(inHandler, request.length);
+    assert.strictEqual(accepted.bytesRead, request.length);
+    assert.strictEqual(accepted.bytesWritten, response.length);
+    await stop(server);
+  });
+
   test(`${name}: an upgraded socket can be wrapped by tls.TLSSocket`, T, async () => {
     const server = http.createServer();
     let wrapped;
@@ -269,7 +293,7 @@ for (const [name, http] of IMPLS) {
   });
 }
 
-test('rshttp: resetAndDestroy() on a unix-domain socket throws ERR_INVALID_HANDLE_TYPE, as net does', T, async () => {
+test('node:http and rshttp: resetAndDestroy() on a unix-domain socket throws ERR_INVALID_HANDLE_TYPE', T, async () => {
   const sock = path.join(os.tmpdir(), `rshttp-surface-${process.pid}.sock`);
   try { fs.unlinkSync(sock); } catch {}
   for (const http of [nodeHttp, rshttp]) {

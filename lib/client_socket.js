@@ -195,16 +195,16 @@ class ClientSocket extends ServerSocket {
     this.read(0);
   }
 
-  onClose(code) {
+  onClose(code, bytesRead) {
     // A clean close after the peer's end: what was read is still to be
     // consumed; the socket closes once it has been ('end'), as net's does.
     const rs = this._readableState;
     if (!code && !this.destroyed && rs.ended && !rs.endEmitted) {
       this._releaseRef();
-      this.once('end', () => super.onClose(code));
+      this.once('end', () => super.onClose(code, bytesRead));
       return;
     }
-    super.onClose(code);
+    super.onClose(code, bytesRead);
   }
 
   onConnected(info) {

@@ -104,7 +104,8 @@ class ServerSocket extends net.Socket {
     this[kTimeoutMs] = 0;
     this[kHandler] = handler;
     this[kInfo] = info;
-    this[kBytesRead] = 0;
+    /** Bytes read once the connection closed (the core counts until then). */
+    this[kBytesRead] = -1;
     /** Bytes handed to the core (net's `_bytesDispatched`). */
     this[kDispatched] = 0;
     this[kReadStopped] = false;
@@ -193,7 +194,9 @@ class ServerSocket extends net.Socket {
   }
 
   get bytesRead() {
-    return this[kBytesRead];
+    const n = this[kBytesRead];
+    if (n >= 0) return n;
+    return this[kId] === 0 ? 0 : binding.connBytesRead(this[kId]);
   }
 
   get bufferSize() {
@@ -342,6 +345,8 @@ class ServerSocket extends net.Socket {
   }
 
   _destroy(err, cb) {
+    // The count stays readable once the core has forgotten the connection.
+    if (this[kBytesRead] < 0) this[kBytesRead] = this.bytesRead;
     const handle = this[kHandle];
     this[kHandle] = null;
     const pending = this[kPendingCb];
@@ -453,7 +458,6 @@ class ServerSocket extends net.Socket {
     this[kHandler].onResponse(this, status, minor, flags, reason, raw);
   }
   onBody(chunk) {
-    this[kBytesRead] += chunk.length;
     this[kHandler].onBody(this, chunk);
   }
   onBodyEnd(rawTrailers) {
@@ -463,7 +467,6 @@ class ServerSocket extends net.Socket {
     this[kHandler].onClientError(this, code, reason, bytesParsed, rawPacket);
   }
   onData(chunk) {
-    this[kBytesRead] += chunk.length;
     if (!this.push(chunk)) this._readStop();
   }
   onDrain() {
@@ -488,7 +491,8 @@ class ServerSocket extends net.Socket {
       queueMicrotask(() => this[kHandler].onEnd(this));
     }
   }
-  onClose(code) {
+  onClose(code, bytesRead) {
+    if (bytesRead !== undefined && bytesRead > this[kBytesRead]) this[kBytesRead] = bytesRead;
     if (this[kRefed]) {
       this[kRefed] = false;
       unref();

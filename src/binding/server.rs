@@ -326,6 +326,12 @@ pub fn conn_fd(id: u32) -> i32 {
     registry::get(id).map_or(-1, |c| c.stream.fd())
 }
 
+/// Bytes read from the connection's socket so far (`socket.bytesRead`).
+#[napi(js_name = "connBytesRead")]
+pub fn conn_bytes_read(id: u32) -> f64 {
+    registry::get(id).map_or(0.0, |c| c.bytes_read() as f64)
+}
+
 /// Stops (true) or resumes (false) reading.
 #[napi(js_name = "connPause")]
 pub fn conn_pause(id: u32, paused: bool) {
