@@ -8,7 +8,7 @@
 const dns = require('dns');
 const net = require('net');
 const { binding, connections, ref, unref } = require('./native');
-const { ServerSocket, kId, kInfo, kRefed, kTimeoutMs } = require('./socket');
+const { ServerSocket, kId, kInfo, kIsPipe, kRefed, kTimeoutMs } = require('./socket');
 const { AbortError, ExceptionWithHostPort, codes } = require('./errors');
 const { validateAbortSignal, validateFunction, validatePort, validateString } = require('./validators');
 
@@ -19,6 +19,7 @@ const kOnConnect = Symbol('kOnConnect');
 const kNoDelay = Symbol('kNoDelay');
 const kKeepAlive = Symbol('kKeepAlive');
 const kUserUnref = Symbol('kUserUnref');
+const kPipe = Symbol('kPipe');
 
 const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
 
@@ -55,6 +56,7 @@ class ClientSocket extends ServerSocket {
     this[kNoDelay] = undefined;
     this[kKeepAlive] = undefined;
     this[kUserUnref] = false;
+    this[kPipe] = false;
     // Nothing holds the event loop until the core is connecting (a lookup
     // that never answers does not keep the process alive, as in net).
     this._releaseRef();
@@ -62,8 +64,9 @@ class ClientSocket extends ServerSocket {
     this.resume();
   }
 
-  get pending() {
-    return this[kId] === 0 || this.connecting;
+  /** A unix-domain connection (`connect({ path })`), known before it is connected. */
+  [kIsPipe]() {
+    return this[kPipe];
   }
 
   get readyState() {
@@ -81,6 +84,7 @@ class ClientSocket extends ServerSocket {
     if (options.keepAlive) this[kKeepAlive] = [true, options.keepAliveInitialDelay || 0];
     if (options.path) {
       validateString(options.path, 'options.path');
+      this[kPipe] = true;
       this._startNative({ path: options.path }, options.path, 0);
       return this;
     }
@@ -191,16 +195,16 @@ class ClientSocket extends ServerSocket {
     this.read(0);
   }
 
-  onClose(code) {
+  onClose(code, bytesRead) {
     // A clean close after the peer's end: what was read is still to be
     // consumed; the socket closes once it has been ('end'), as net's does.
     const rs = this._readableState;
     if (!code && !this.destroyed && rs.ended && !rs.endEmitted) {
       this._releaseRef();
-      this.once('end', () => super.onClose(code));
+      this.once('end', () => super.onClose(code, bytesRead));
       return;
     }
-    super.onClose(code);
+    super.onClose(code, bytesRead);
   }
 
   onConnected(info) {

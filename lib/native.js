@@ -263,9 +263,10 @@ function dispatch(batch, end) {
           break;
         case EV_CLOSE: {
           const code = readLatin1();
+          const bytesRead = readU32() + readU32() * 0x100000000;
           if (conn) {
             connections.delete(id);
-            conn.onClose(code);
+            conn.onClose(code, bytesRead);
           }
           break;
         }

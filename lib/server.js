@@ -8,6 +8,7 @@ const dns = require('dns');
 const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket } = require('./socket');
+const { ServerHandle } = require('./handle');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
@@ -24,6 +25,7 @@ const kSockets = Symbol('kSockets');
 const kConn = Symbol('kConn');
 const kResponseOptions = Symbol('kResponseOptions');
 const kCoreTimeouts = Symbol('kCoreTimeouts');
+const kHandle = Symbol('kHandle');
 
 // Node 20 lets an idle keep-alive socket live this much past the
 // keepAliveTimeout it advertises (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER), so
@@ -165,6 +167,8 @@ function Server(options, requestListener) {
     highWaterMark: options.highWaterMark,
   });
   this[kListener] = null;
+  /** The `_handle` object once made while listening (see `_handle`). */
+  this[kHandle] = undefined;
   this[kAddress] = null;
   this[kRefed] = true;
   this[kSockets] = new Set();
@@ -188,6 +192,43 @@ Object.defineProperty(Server.prototype, 'listening', {
     return this[kListener] !== null;
   },
 });
+
+/**
+ * net's listening handle: an object (lib/handle.js, made on first read)
+ * while the server listens, null otherwise. Packages test it to tell a
+ * listening server (supertest closes only those). Assignable, as net's is.
+ */
+Object.defineProperty(Server.prototype, '_handle', {
+  configurable: true,
+  enumerable: true,
+  get() {
+    const h = this[kHandle];
+    if (h !== undefined) return h;
+    if (this[kListener] === null) return null;
+    return (this[kHandle] = new ServerHandle(this, serverOps));
+  },
+  set(value) {
+    this[kHandle] = value;
+  },
+});
+
+/** What a server's `_handle` (lib/handle.js) reads of it. */
+const serverOps = {
+  id: (server) => server[kListener],
+  refed: (server) => server[kRefed],
+  stop: stopListening,
+};
+
+/** Stops accepting (open connections go on); no-op when not listening. */
+function stopListening(server) {
+  if (server[kListener] === null) return;
+  const id = server[kListener];
+  binding.serverClose(id);
+  listeners.delete(id);
+  server[kListener] = null;
+  server[kHandle] = undefined;
+  if (server[kRefed]) nativeRefs.unref();
+}
 
 /** Parses listen()'s many forms into an options object and a callback. */
 function normalizeListenArgs(args) {
@@ -284,6 +325,7 @@ Server.prototype._rshttpBind = function bind(target) {
     return;
   }
   this[kListener] = result.id;
+  this[kHandle] = undefined;
   this[kCoreTimeouts] = [config.headersTimeout, config.requestTimeout, this.keepAliveTimeout];
   this[kAddress] = target.path !== undefined ?
     target.path :
@@ -311,13 +353,7 @@ Server.prototype.close = function close(cb) {
       this.once('close', cb);
     }
   }
-  if (this[kListener] !== null) {
-    const id = this[kListener];
-    binding.serverClose(id);
-    listeners.delete(id);
-    this[kListener] = null;
-    if (this[kRefed]) nativeRefs.unref();
-  }
+  stopListening(this);
   this._emitCloseIfDrained();
   return this;
 };
@@ -343,9 +379,13 @@ Server.prototype.unref = function unref() {
   return this;
 };
 
+/**
+ * Calls `cb(null, count)` a tick later with the number of open
+ * connections; as net, a `cb` that is not a function throws
+ * ERR_INVALID_ARG_TYPE (from process.nextTick).
+ */
 Server.prototype.getConnections = function getConnections(cb) {
-  const n = this._connections;
-  if (typeof cb === 'function') process.nextTick(cb, null, n);
+  process.nextTick(cb, null, this._connections);
   return this;
 };
 
@@ -398,6 +438,8 @@ Server.prototype.onConnection = function onConnection(id, info) {
   const socket = new ServerSocket(id, info, state, { highWaterMark: this._rshttpOptions.highWaterMark });
   state.socket = socket;
   socket[kConn] = state;
+  // net's back reference from an accepted socket to its server.
+  socket._server = this;
   this._connections++;
   this[kSockets].add(socket);
   socket.once('close', () => {
@@ -707,7 +749,18 @@ class HttpConnection {
     }
   }
 
+  /**
+   * Node's parser goes back to its pool here (`parser.free()`, once, when
+   * the socket closes); this state holds nothing to give back, but code
+   * that watches `socket.parser.free` sees the same call.
+   */
+  free() {}
+
+  /** As Node's parser `close()`: nothing to release (the core connection closes with its socket). */
+  close() {}
+
   onSocketClose() {
+    if (this.socket.parser === this) this.free();
     this.socket.parser = null;
     while (this.incomingQueue.length) this.incomingQueue.shift().destroy(new ConnResetException('aborted'));
     while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));

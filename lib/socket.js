@@ -8,6 +8,7 @@ const util = require('util');
 const { batchState, binding, connections, deferWrite, ref, unref } = require('./native');
 const { ErrnoException, codes } = require('./errors');
 const { kCanWriteDirect, kWriteDirect, directEncoding } = require('./http_common');
+const { SocketHandle } = require('./handle');
 
 const kId = Symbol('kId');
 const kPendingCb = Symbol('kPendingCb');
@@ -20,6 +21,32 @@ const kBytesRead = Symbol('kBytesRead');
 const kReadStopped = Symbol('kReadStopped');
 const kKeepAliveSet = Symbol('kKeepAliveSet');
 const kOverLimit = Symbol('kOverLimit');
+const kHandle = Symbol('kHandle');
+const kDispatched = Symbol('kDispatched');
+const kIsPipe = Symbol('kIsPipe');
+
+/**
+ * Whether the socket has a connection (open, or connecting): when net's
+ * `_handle` would be set. A socket handed over raw is open too.
+ */
+function isOpen(socket) {
+  return !socket.destroyed && (socket[kId] !== 0 || socket.connecting);
+}
+
+/** Closes the native connection: with an RST after `resetAndDestroy()`. */
+function closeNative(socket) {
+  if (socket.resetAndClosing) binding.connReset(socket[kId]);
+  else binding.connDestroy(socket[kId]);
+}
+
+/** What a socket's `_handle` (lib/handle.js) reads of it. */
+const socketOps = {
+  id: (socket) => socket[kId],
+  info: (socket) => socket[kInfo],
+  reading: (socket) => !socket[kReadStopped],
+  refed: (socket) => socket[kRefed],
+  close: closeNative,
+};
 
 /** Node's socket error for a native code, e.g. `read ECONNRESET` (errno, code, syscall). */
 function systemError(code, syscall) {
@@ -66,6 +93,8 @@ const parts = { head: '', latin1: false, body: null };
 class ServerSocket extends net.Socket {
   constructor(id, info, handler, options) {
     super({ allowHalfOpen: true, highWaterMark: options?.highWaterMark });
+    /** The handle object once made (see `_handle`), or null once closed. */
+    this[kHandle] = undefined;
     this[kId] = id;
     this[kPendingCb] = null;
     /** A direct write went past the core's queue limit; cleared on drain. */
@@ -75,10 +104,12 @@ class ServerSocket extends net.Socket {
     this[kTimeoutMs] = 0;
     this[kHandler] = handler;
     this[kInfo] = info;
-    this[kBytesRead] = 0;
+    /** Bytes read once the connection closed (the core counts until then). */
+    this[kBytesRead] = -1;
+    /** Bytes handed to the core (net's `_bytesDispatched`). */
+    this[kDispatched] = 0;
     this[kReadStopped] = false;
     this[kKeepAliveSet] = undefined;
-    this._bytesWritten = 0;
     this.server = null;
     this.parser = null;
     this._httpMessage = null;
@@ -104,30 +135,76 @@ class ServerSocket extends net.Socket {
     const f = this[kInfo].family;
     return f === 4 ? 'IPv4' : f === 6 ? 'IPv6' : undefined;
   }
+  // The local address is gone once destroyed, as net's (which asks the
+  // handle); the remote one stays, as net's cached copy usually does.
   get localAddress() {
-    return this[kInfo].family ? this[kInfo].localAddress : undefined;
+    return this[kInfo].family && !this.destroyed ? this[kInfo].localAddress : undefined;
   }
   get localPort() {
-    return this[kInfo].family ? this[kInfo].localPort : undefined;
+    return this[kInfo].family && !this.destroyed ? this[kInfo].localPort : undefined;
   }
   get localFamily() {
-    return this.remoteFamily;
+    return this.destroyed ? undefined : this.remoteFamily;
+  }
+
+  /**
+   * net's libuv handle: an object (lib/handle.js, made on first read) while
+   * the socket is open or connecting, null before and once destroyed, and
+   * null once handed over raw (so TLS can wrap the socket; see
+   * SocketHandle). Assignable, as net's is.
+   */
+  get _handle() {
+    const h = this[kHandle];
+    if (h !== undefined) return h;
+    if (!isOpen(this) || this[kRaw]) return null;
+    return (this[kHandle] = new SocketHandle(this, socketOps));
+  }
+  set _handle(value) {
+    this[kHandle] = value;
+  }
+
+  /** Whether this is a unix-domain socket (not TCP). */
+  [kIsPipe]() {
+    return !this[kInfo].family;
+  }
+
+  /**
+   * Closes the connection with an RST instead of a FIN (net's
+   * `resetAndDestroy`); once connected if still connecting. Throws
+   * ERR_INVALID_HANDLE_TYPE on a unix-domain socket; a closed socket is
+   * destroyed with ERR_SOCKET_CLOSED.
+   */
+  resetAndDestroy() {
+    if (!isOpen(this)) {
+      this.destroy(new codes.ERR_SOCKET_CLOSED());
+    } else {
+      if (this[kIsPipe]()) throw new codes.ERR_INVALID_HANDLE_TYPE();
+      if (this.connecting) this.once('connect', () => this._reset());
+      else this._reset();
+    }
+    return this;
   }
 
   get bytesWritten() {
-    return this._bytesWritten + this.writableLength;
+    return this[kDispatched] + this.writableLength;
+  }
+
+  get _bytesDispatched() {
+    return this[kDispatched];
   }
 
   get bytesRead() {
-    return this[kBytesRead];
+    const n = this[kBytesRead];
+    if (n >= 0) return n;
+    return this[kId] === 0 ? 0 : binding.connBytesRead(this[kId]);
   }
 
   get bufferSize() {
-    return this.writableLength;
+    return isOpen(this) ? this.writableLength : undefined;
   }
 
   get pending() {
-    return false;
+    return !isOpen(this) || this.connecting;
   }
 
   get readyState() {
@@ -139,13 +216,14 @@ class ServerSocket extends net.Socket {
   }
 
   address() {
+    if (this.destroyed) return {};
     if (this.localAddress === undefined) return this[kInfo].localAddress ? this[kInfo].localAddress : {};
     return { address: this.localAddress, family: this.localFamily, port: this.localPort };
   }
 
   _write(chunk, encoding, cb) {
     if (typeof chunk === 'string') chunk = Buffer.from(chunk, encoding);
-    this._bytesWritten += chunk.length;
+    this[kDispatched] += chunk.length;
     this._afterWrite(binding.connWrite(this[kId], chunk), cb);
   }
 
@@ -173,7 +251,7 @@ class ServerSocket extends net.Socket {
       const { chunk, encoding } = chunks[i];
       if (chunk.length === 0) continue;
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      this._bytesWritten += buf.length;
+      this[kDispatched] += buf.length;
       list.push(buf);
     }
     if (list.length === 0) return cb();
@@ -243,7 +321,7 @@ class ServerSocket extends net.Socket {
    */
   _countWritten(r) {
     const over = r % 2;
-    this._bytesWritten += (r - over) / 2;
+    this[kDispatched] += (r - over) / 2;
     return over;
   }
 
@@ -267,14 +345,24 @@ class ServerSocket extends net.Socket {
   }
 
   _destroy(err, cb) {
-    binding.connDestroy(this[kId]);
+    // The count stays readable once the core has forgotten the connection.
+    if (this[kBytesRead] < 0) this[kBytesRead] = this.bytesRead;
+    const handle = this[kHandle];
+    this[kHandle] = null;
     const pending = this[kPendingCb];
     if (pending) {
       this[kPendingCb] = null;
       pending(err);
     }
     cb(err);
-    this._emitClose(!!err);
+    // As net: a handle made (or set) is closed, and 'close' follows its
+    // callback; after cb, so an 'error' it scheduled comes first.
+    if (handle instanceof SocketHandle) {
+      handle.close(() => this._emitClose(!!err));
+    } else {
+      closeNative(this);
+      this._emitClose(!!err);
+    }
   }
 
   /** Emits 'close' once destroyed (a tick later for accepted sockets). */
@@ -358,6 +446,7 @@ class ServerSocket extends net.Socket {
   /** Switches to raw mode: bytes from now on are this Duplex's data. */
   _switchToRaw() {
     this[kRaw] = true;
+    this[kHandle] = null;
     binding.connUpgrade(this[kId], true);
   }
 
@@ -369,7 +458,6 @@ class ServerSocket extends net.Socket {
     this[kHandler].onResponse(this, status, minor, flags, reason, raw);
   }
   onBody(chunk) {
-    this[kBytesRead] += chunk.length;
     this[kHandler].onBody(this, chunk);
   }
   onBodyEnd(rawTrailers) {
@@ -379,7 +467,6 @@ class ServerSocket extends net.Socket {
     this[kHandler].onClientError(this, code, reason, bytesParsed, rawPacket);
   }
   onData(chunk) {
-    this[kBytesRead] += chunk.length;
     if (!this.push(chunk)) this._readStop();
   }
   onDrain() {
@@ -404,7 +491,8 @@ class ServerSocket extends net.Socket {
       queueMicrotask(() => this[kHandler].onEnd(this));
     }
   }
-  onClose(code) {
+  onClose(code, bytesRead) {
+    if (bytesRead !== undefined && bytesRead > this[kBytesRead]) this[kBytesRead] = bytesRead;
     if (this[kRefed]) {
       this[kRefed] = false;
       unref();
@@ -434,4 +522,5 @@ module.exports = {
   kHandler,
   kRefed,
   kTimeoutMs,
+  kIsPipe,
 };

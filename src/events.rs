@@ -29,7 +29,8 @@ pub mod kind {
     pub const CLIENT_ERROR: u8 = 5;
     /// id=conn; everything queued has been written.
     pub const DRAIN: u8 = 6;
-    /// id=conn; str error code ("" for a clean close).
+    /// id=conn; str error code ("" for a clean close), u32 low and u32 high
+    /// halves of the bytes read from the socket.
     pub const CLOSE: u8 = 7;
     /// id=conn; the idle timeout set by `setTimeout` elapsed.
     pub const TIMEOUT: u8 = 8;

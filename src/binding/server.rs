@@ -140,6 +140,12 @@ pub fn server_close(id: u32) {
     }
 }
 
+/// A listening server's socket descriptor (`server._handle.fd`); -1 once closed.
+#[napi(js_name = "serverFd")]
+pub fn server_fd(id: u32) -> i32 {
+    LISTENERS.with(|m| m.borrow().get(&id).map_or(-1, |l| l.fd))
+}
+
 /// Runs `f` on connection `id` if it is still open.
 fn with_conn(id: u32, f: impl FnOnce(&crate::server::Conn)) {
     if let Some(c) = registry::get(id) {
@@ -305,6 +311,25 @@ pub fn conn_end(id: u32) {
 #[napi(js_name = "connDestroy")]
 pub fn conn_destroy(id: u32) {
     with_conn(id, |c| c.destroy());
+}
+
+/// Closes now with an RST instead of a FIN (`socket.resetAndDestroy()`).
+#[napi(js_name = "connReset")]
+pub fn conn_reset(id: u32) {
+    with_conn(id, |c| c.reset());
+}
+
+/// The connection's socket descriptor (`socket._handle.fd`); -1 if it has
+/// none (virtual, closed, or still connecting).
+#[napi(js_name = "connFd")]
+pub fn conn_fd(id: u32) -> i32 {
+    registry::get(id).map_or(-1, |c| c.stream.fd())
+}
+
+/// Bytes read from the connection's socket so far (`socket.bytesRead`).
+#[napi(js_name = "connBytesRead")]
+pub fn conn_bytes_read(id: u32) -> f64 {
+    registry::get(id).map_or(0.0, |c| c.bytes_read() as f64)
 }
 
 /// Stops (true) or resumes (false) reading.

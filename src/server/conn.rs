@@ -132,6 +132,8 @@ pub struct Conn {
     last_write_ms: AtomicU64,
     /// Requests whose responses JS has finished.
     responses_done: AtomicU32,
+    /// Bytes read from the socket (`socket.bytesRead`).
+    bytes_read: AtomicU64,
     last_response_ms: AtomicU64,
     /// A request has started arriving and is not complete yet.
     in_message: AtomicBool,
@@ -166,6 +168,7 @@ impl Conn {
             idle_timeout_ms: AtomicU64::new(cfg.idle_timeout_ms),
             last_write_ms: AtomicU64::new(0),
             responses_done: AtomicU32::new(0),
+            bytes_read: AtomicU64::new(0),
             last_response_ms: AtomicU64::new(0),
             in_message: AtomicBool::new(true),
             injected: Mutex::new(BytesMut::new()),
@@ -363,6 +366,21 @@ impl Conn {
         self.signal(CTL_DESTROY);
     }
 
+    /// Closes the connection now with an RST (`socket.resetAndDestroy()`):
+    /// queued bytes are dropped, no FIN is sent; the descriptor closes when
+    /// the task ends.
+    pub fn reset(&self) {
+        {
+            let mut q = self.write.lock().unwrap();
+            q.closed = true;
+            q.bufs.clear();
+            q.len = 0;
+            buffers::give(std::mem::take(&mut q.staged));
+        }
+        self.stream.set_linger_zero();
+        self.signal(CTL_DESTROY);
+    }
+
     /// Stops or resumes reading from the socket.
     pub fn pause_read(&self, paused: bool) {
         if self.read_paused.swap(paused, Ordering::AcqRel) != paused {
@@ -375,6 +393,11 @@ impl Conn {
         self.idle_timeout_ms.store(ms, Ordering::Relaxed);
         self.last_write_ms.store(now_ms(), Ordering::Relaxed);
         self.signal(CTL_CHANGED);
+    }
+
+    /// Bytes read from the socket so far (injected bytes are not counted).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
     }
 
     /// Whether a request is partly received (`closeIdleConnections` spares it).
@@ -907,7 +930,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         }
                         queue.push(kind::END, conn.id, |_| {});
                     }
-                    Ok(_) => {
+                    Ok(n) => {
+                        conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
                         r.last_read_ms = now_ms();
                         r.process();
                         if r.buf.is_empty() {
@@ -939,7 +963,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     };
     conn.write.lock().unwrap().closed = true;
     registry::remove(conn.id);
+    let read = conn.bytes_read();
     queue.push(kind::CLOSE, conn.id, |w| {
-        w.str(close_code);
+        w.str(close_code).u32(read as u32).u32((read >> 32) as u32);
     });
 }

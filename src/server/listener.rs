@@ -33,6 +33,8 @@ pub enum BoundAddr {
 pub struct Listener {
     pub id: u32,
     pub addr: BoundAddr,
+    /// The listening socket's descriptor (valid until `close()`).
+    pub fd: i32,
     stop: Arc<Notify>,
     timeouts: Arc<Timeouts>,
 }
@@ -97,6 +99,7 @@ async fn accept(l: &Watched) -> io::Result<(Socket, SockAddr)> {
 pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ServerConfig) -> io::Result<Listener> {
     let (sock, addr) = bind_socket(&target, backlog)?;
     let l = Watched::new(sock)?;
+    let fd = std::os::fd::AsRawFd::as_raw_fd(l.socket());
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     let timeouts = cfg.timeouts.clone();
@@ -137,7 +140,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
             let _ = std::fs::remove_file(&path);
         }
     });
-    Ok(Listener { id, addr, stop, timeouts })
+    Ok(Listener { id, addr, fd, stop, timeouts })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -146,6 +146,17 @@ impl Stream {
             let _ = sock.shutdown(std::net::Shutdown::Both);
         }
     }
+    /// The socket's file descriptor, or -1 for a virtual connection.
+    pub fn fd(&self) -> i32 {
+        self.sock().map_or(-1, |s| s.as_raw_fd())
+    }
+    /// Makes the coming close abortive (SO_LINGER with a zero timeout): the
+    /// peer gets an RST instead of a FIN, as `uv_tcp_close_reset` does.
+    pub fn set_linger_zero(&self) {
+        if let Some(sock) = self.sock() {
+            let _ = sock.set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
         if let Stream::Tcp(s) = self {
