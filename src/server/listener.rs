@@ -99,7 +99,7 @@ async fn accept(l: &Watched) -> io::Result<(Socket, SockAddr)> {
 pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ServerConfig) -> io::Result<Listener> {
     let (sock, addr) = bind_socket(&target, backlog)?;
     let l = Watched::new(sock)?;
-    let fd = std::os::fd::AsRawFd::as_raw_fd(l.socket());
+    let fd = super::stream::handle_fd(l.socket());
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     let timeouts = cfg.timeouts.clone();

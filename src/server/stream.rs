@@ -49,6 +49,18 @@ impl Watched {
     }
 }
 
+/// What JS sees as a handle's `fd`: the descriptor on unix; -1 on Windows,
+/// as Node reports for its own handles there.
+pub fn handle_fd(sock: &Socket) -> i32 {
+    #[cfg(unix)]
+    return std::os::fd::AsRawFd::as_raw_fd(sock);
+    #[cfg(windows)]
+    {
+        let _ = sock;
+        -1
+    }
+}
+
 #[cfg(unix)]
 extern "C" {
     #[link_name = "writev"]
@@ -148,7 +160,7 @@ impl Stream {
     }
     /// The socket's file descriptor, or -1 for a virtual connection.
     pub fn fd(&self) -> i32 {
-        self.sock().map_or(-1, |s| s.as_raw_fd())
+        self.sock().map_or(-1, handle_fd)
     }
     /// Makes the coming close abortive (SO_LINGER with a zero timeout): the
     /// peer gets an RST instead of a FIN, as `uv_tcp_close_reset` does.
