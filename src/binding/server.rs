@@ -321,9 +321,11 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
 
 /// Marks responses finished (for the keep-alive timer): one for each of
 /// the first `count` connection ids in `ids`, which JS gathers over a batch
-/// so a batch of responses costs one call.
+/// so a batch of responses costs one call. The keep-alive timers start now
+/// (one clock read for the batch), not at the start of the loop's turn.
 #[napi(js_name = "connResponsesDone")]
 pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
+    crate::server::clock::refresh();
     for &id in ids.iter().take(count as usize) {
         with_conn(id, |c| c.response_done());
     }

@@ -3,7 +3,7 @@
 //! the task itself, which reads and parses requests, flushes what direct
 //! writes left queued, and enforces the server's timeouts.
 
-use super::clock::now_ms;
+use super::clock::{self, now_ms};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
@@ -193,6 +193,14 @@ impl Conn {
         self.signal.notify();
     }
 
+    /// Notes a write for the idle timeout. With a timeout armed the clock is
+    /// read afresh (a write late in a turn restarts it from the write, as
+    /// Node's timer refresh does); otherwise the turn's frozen time will do.
+    fn stamp_write(&self) {
+        let now = if self.idle_timeout_ms.load(Ordering::Relaxed) != 0 { clock::refresh() } else { now_ms() };
+        self.last_write_ms.store(now, Ordering::Relaxed);
+    }
+
     /// The write queue, locked, unless the connection is closed or ending.
     fn open_queue(&self) -> Result<MutexGuard<'_, WriteQueue>, WriteError> {
         let q = self.write.lock().unwrap();
@@ -206,7 +214,7 @@ impl Conn {
     /// queued, the rest queued for the task. Returns the bytes left queued.
     pub fn write(&self, chunks: &[&[u8]]) -> Result<usize, WriteError> {
         let mut q = self.open_queue()?;
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         let mut first = 0;
         let mut offset = 0;
         if q.is_empty() {
@@ -267,7 +275,7 @@ impl Conn {
     /// and whether the connection was not waiting for a flush yet.
     pub fn write_deferred(&self, chunks: &[&[u8]]) -> Result<(usize, bool), WriteError> {
         let mut q = self.open_queue()?;
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         q.seal();
         for c in chunks.iter().filter(|c| !c.is_empty()) {
             q.len += c.len();
@@ -302,7 +310,7 @@ impl Conn {
         if n == 0 {
             return Ok((0, q.len, false));
         }
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         q.len += n;
         let len = q.len;
         drop(q);
@@ -373,7 +381,8 @@ impl Conn {
     /// Sets the idle timeout (0 disables it).
     pub fn set_timeout(&self, ms: u64) {
         self.idle_timeout_ms.store(ms, Ordering::Relaxed);
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        // The timeout counts from now, however long JS has run this turn.
+        self.last_write_ms.store(clock::refresh(), Ordering::Relaxed);
         self.signal(CTL_CHANGED);
     }
 
