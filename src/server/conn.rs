@@ -681,6 +681,12 @@ impl Reader<'_> {
             self.phase = Phase::AwaitUpgrade;
             return Ok(false);
         }
+        if head.status == 101 {
+            // A 101 that does not switch (no Upgrade/Connection: upgrade
+            // pair) is an ordinary response, but llhttp still stops at its
+            // head, and Node's client drops the rest of what it had read.
+            self.buf.clear();
+        }
         self.start_body();
         Ok(true)
     }
