@@ -176,11 +176,14 @@ class ForeignReader {
     this.ended = true;
     process.nextTick(() => {
       const socket = this.socket;
-      if (this.onStreamEnd && !socket.destroyed) this.onStreamEnd(socket);
+      // Released meanwhile (upgraded, or back in the pool): the stream's
+      // end is no longer a request's.
+      const attached = socket[kVirtual] === this;
+      if (attached && this.onStreamEnd && !socket.destroyed) this.onStreamEnd(socket);
       const fns = this.afterEnd;
       this.afterEnd = [];
       for (const fn of fns) fn();
-      if (socket.destroyed) close(socket);
+      if (attached && socket.destroyed) close(socket);
     });
   }
   onTimeout() {}
@@ -190,6 +193,10 @@ class ForeignReader {
   }
 }
 
+/**
+ * Lets the socket's virtual connection go (the socket closed, switched
+ * protocols, or went back to the pool: a later request makes a new one).
+ */
 function close(socket) {
   const reader = socket[kVirtual];
   if (!reader) return;
@@ -197,6 +204,7 @@ function close(socket) {
   socket.removeListener('data', reader.onSocketData);
   socket.removeListener('end', reader.onSocketEnd);
   socket.removeListener('close', reader.onSocketClose);
+  socket.removeListener('free', reader.onSocketFree);
   binding.connDestroy(reader.id);
   reader.settle();
 }
@@ -232,6 +240,19 @@ function foreignReader(socket) {
     else binding.connInjectEnd(id);
   };
   socket.once('close', reader.onSocketClose);
+  // Back in an Agent's pool, with its response parsed: nothing is left to
+  // read for a request, and a socket may leave the pool without a 'close'
+  // (a Duplex with emitClose: false), so the connection goes now. The
+  // stream flows again if it was waiting for the core.
+  reader.onSocketFree = () => {
+    if (reader.afterEnd.length !== 0) return;
+    close(socket);
+    if (reader.waiting) {
+      reader.waiting = false;
+      if (!socket.destroyed) socket.resume();
+    }
+  };
+  socket.on('free', reader.onSocketFree);
   return reader;
 }
 
