@@ -5,15 +5,18 @@
 //! zero, so one handle of the driver's carries every connection's hold.
 use std::cell::{Cell, RefCell};
 
+/// What the driver is told: `true` when the first hold is taken, `false`
+/// when the last goes.
+type Hook = Box<dyn Fn(bool)>;
+
 thread_local! {
     static COUNT: Cell<usize> = const { Cell::new(0) };
-    /// Called with `true` when the first hold is taken, `false` when the last goes.
-    static HOOK: RefCell<Option<Box<dyn Fn(bool)>>> = const { RefCell::new(None) };
+    static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
 }
 
 /// Sets what is told when the thread's connections start or stop holding
 /// the loop (None at teardown, which also forgets the count).
-pub fn set_hook(hook: Option<Box<dyn Fn(bool)>>) {
+pub fn set_hook(hook: Option<Hook>) {
     if hook.is_none() {
         let _ = COUNT.try_with(|c| c.set(0));
     }
