@@ -338,6 +338,20 @@ pub fn conn_pause(id: u32, paused: bool) {
     with_conn(id, |c| c.pause_read(paused));
 }
 
+/// `socket.ref()` (true) / `socket.unref()` (false): whether the
+/// connection's reading holds the event loop (pending writes always do).
+#[napi(js_name = "connRef")]
+pub fn conn_ref(id: u32, on: bool) {
+    with_conn(id, |c| c.set_ref(on));
+}
+
+/// Connections open in the core and, of this thread's, those holding the
+/// event loop: `[open, holding]`, for tests that check none is left behind.
+#[napi(js_name = "connCounts")]
+pub fn conn_counts() -> Vec<u32> {
+    vec![registry::len() as u32, crate::exec::hold::count() as u32]
+}
+
 /// Sets the idle timeout in ms (0 = none).
 #[napi(js_name = "connSetTimeout")]
 pub fn conn_set_timeout(id: u32, ms: f64) {
@@ -346,9 +360,11 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
 
 /// Marks responses finished (for the keep-alive timer): one for each of
 /// the first `count` connection ids in `ids`, which JS gathers over a batch
-/// so a batch of responses costs one call.
+/// so a batch of responses costs one call. The keep-alive timers start now
+/// (one clock read for the batch), not at the start of the loop's turn.
 #[napi(js_name = "connResponsesDone")]
 pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
+    crate::server::clock::refresh();
     for &id in ids.iter().take(count as usize) {
         with_conn(id, |c| c.response_done());
     }
