@@ -104,21 +104,40 @@ for (const [name, http, socketClass] of impls) {
   });
 }
 
-// node:http wraps the very descriptor it is given, so a test of it would
-// need a listening socket no JS server accepts on; rshttp's core takes a
-// duplicate, so the descriptor's first owner can close it.
-test('rshttp: listen({ fd }) accepts on an inherited listening descriptor', async () => {
-  const ns = await netListening({ port: 0, host: '127.0.0.1' });
-  const { port } = ns.address();
-  const server = rshttp.createServer((req, res) => res.end(`fd ${req.socket.constructor.name}`));
-  server.listen({ fd: ns._handle.fd });
-  await once(server, 'listening');
-  assert.deepStrictEqual(server.address(), { address: '127.0.0.1', family: 'IPv4', port });
-  await new Promise((r) => ns.close(r));
-  for (let i = 0; i < 4; i++) assert.strictEqual(await get({ port, host: '127.0.0.1' }), 'fd ServerSocket');
-  await new Promise((r) => server.close(r));
-  await assert.rejects(get({ port, host: '127.0.0.1' }), { code: 'ECONNREFUSED' });
+// A descriptor inherited from a parent, as systemd's socket activation
+// hands one over: the parent passes a listening socket as the child's fd 3
+// and closes its own; the child serves on it with listen({ fd: 3 }).
+const inheritedChild = `
+const http = process.env.IMPL === 'node' ? require('http') : require(${JSON.stringify(path.join(__dirname, '..'))});
+const server = http.createServer((req, res) => {
+  res.end('inherited ' + req.socket.constructor.name);
+  server.close();
 });
+server.listen({ fd: 3 }, () => process.stdout.write(JSON.stringify(server.address()) + '\\n'));
+`;
+
+for (const [name, , socketClass] of impls) {
+  test(`${name}: listen({ fd: 3 }) serves on a listening socket inherited from the parent`, async () => {
+    const ns = await netListening({ port: 0, host: '127.0.0.1' });
+    const address = ns.address();
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, ['-e', inheritedChild], {
+      stdio: ['ignore', 'pipe', 'inherit', ns._handle.fd],
+      env: { ...process.env, IMPL: name === 'rshttp' ? 'rshttp' : 'node' },
+    });
+    await new Promise((r) => ns.close(r));
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    await new Promise((resolve) => child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve();
+    }));
+    assert.deepStrictEqual(JSON.parse(out), address);
+    assert.strictEqual(await get({ port: address.port, host: '127.0.0.1' }), `inherited ${socketClass}`);
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.strictEqual(code, 0, 'the child exits once its server closed');
+  });
+}
 
 test('unix socket modes are the same on both implementations', () => {
   assert.ok(test.modes && test.modes['node:http'] && test.modes.rshttp, 'the unix tests did not run');
