@@ -795,6 +795,29 @@ impl Reader<'_> {
         }
     }
 
+    /// The peer ended its side: reading stops, and JS hears END. A client
+    /// completes a body that runs until close; a server whose peer ended
+    /// inside a request (part of a head, or a body short of its length or
+    /// last chunk) fails it as llhttp_finish does, so Node's 400 follows.
+    fn at_eof(&mut self) {
+        self.conn.end_reading();
+        if self.conn.client {
+            self.finish_at_eof();
+        } else if self.inside_message() {
+            self.parse_error(ParseError::InvalidEofState);
+        }
+        self.queue.push(kind::END, self.conn.id, |_| {});
+    }
+
+    /// Whether bytes of an unfinished request have been read.
+    fn inside_message(&self) -> bool {
+        match self.phase {
+            Phase::Head => self.buf.iter().any(|&b| b != b'\r' && b != b'\n'),
+            Phase::Body => !self.decoder.is_done(),
+            _ => false,
+        }
+    }
+
     fn wants_read(&self) -> bool {
         // After a parse error bytes are still read (and dropped) so that the
         // peer's close is seen, as Node's socket keeps reading.
@@ -925,11 +948,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         if ctl & CTL_EOF != 0 && !eof {
             eof = true;
-            conn.end_reading();
-            if conn.client {
-                r.finish_at_eof();
-            }
-            queue.push(kind::END, conn.id, |_| {});
+            r.at_eof();
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             r.start_body();
@@ -1017,11 +1036,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 match res {
                     Ok(0) => {
                         eof = true;
-                        conn.end_reading();
-                        if conn.client {
-                            r.finish_at_eof();
-                        }
-                        queue.push(kind::END, conn.id, |_| {});
+                        r.at_eof();
                     }
                     Ok(n) => {
                         conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
