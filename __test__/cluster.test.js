@@ -12,19 +12,11 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { spawn } = require('node:child_process');
-const net = require('node:net');
 const path = require('node:path');
+const { freePort } = require('./_client_util');
 
 const app = path.join(__dirname, 'fixtures', 'cluster', 'app.js');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the program; resolves to its JSON lines, sorted. */
 async function run(impl, scenario, sched) {

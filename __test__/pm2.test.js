@@ -13,19 +13,12 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { freePort } = require('./_client_util');
 const autocannon = require('autocannon');
 
 const pm2Bin = require.resolve('pm2/bin/pm2');
 const app = path.join(__dirname, 'fixtures', 'pm2', 'app.js');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function pm2(home, args, env = {}) {
   const r = spawnSync(process.execPath, [pm2Bin, ...args], {

@@ -34,30 +34,18 @@ function fillAddress(out, address) {
 }
 
 /**
- * A listening `Server`'s handle. `ops`: `id(server)` (the native listener,
- * or null), `refed(server)`, `stop(server)` (stops listening).
+ * What both handles share: the object that owns them (`owner`, as on
+ * libuv handles), and ref/unref/hasRef passed to it.
  */
-class ServerHandle {
+class OwnedHandle {
   constructor(owner, ops) {
     this[kOwner] = owner;
     this[kOps] = ops;
-    this.reading = false;
   }
 
-  /** The server that owns this handle (as on libuv handles). */
+  /** The server or socket that owns this handle. */
   get owner() {
     return this[kOwner];
-  }
-
-  /** The listening socket's descriptor; -1 once closed. */
-  get fd() {
-    const id = this[kOps].id(this[kOwner]);
-    return id === null ? -1 : binding.serverFd(id);
-  }
-
-  getsockname(out) {
-    if (this[kOps].id(this[kOwner]) === null) return UV_EBADF;
-    return fillAddress(out, this[kOwner].address());
   }
 
   ref() {
@@ -70,6 +58,28 @@ class ServerHandle {
 
   hasRef() {
     return this[kOps].refed(this[kOwner]);
+  }
+}
+
+/**
+ * A listening `Server`'s handle. `ops`: `id(server)` (the native listener,
+ * or null), `refed(server)`, `stop(server)` (stops listening).
+ */
+class ServerHandle extends OwnedHandle {
+  constructor(owner, ops) {
+    super(owner, ops);
+    this.reading = false;
+  }
+
+  /** The listening socket's descriptor; -1 once closed. */
+  get fd() {
+    const id = this[kOps].id(this[kOwner]);
+    return id === null ? -1 : binding.serverFd(id);
+  }
+
+  getsockname(out) {
+    if (this[kOps].id(this[kOwner]) === null) return UV_EBADF;
+    return fillAddress(out, this[kOwner].address());
   }
 
   /** Stops listening (open connections go on); `cb` runs a tick later. */
@@ -90,16 +100,10 @@ class ServerHandle {
  * on any handle they find and throw on one that is not a libuv stream, but
  * wrap a socket without one as a JS stream, which works.
  */
-class SocketHandle {
+class SocketHandle extends OwnedHandle {
   constructor(owner, ops) {
-    this[kOwner] = owner;
-    this[kOps] = ops;
+    super(owner, ops);
     this[kClosed] = false;
-  }
-
-  /** The socket that owns this handle. */
-  get owner() {
-    return this[kOwner];
   }
 
   /** The socket's descriptor; -1 before it is connected and once closed. */
@@ -158,18 +162,6 @@ class SocketHandle {
   setKeepAlive(on, delaySecs) {
     this[kOwner].setKeepAlive(!!on, (Number(delaySecs) || 0) * 1000);
     return 0;
-  }
-
-  ref() {
-    this[kOwner].ref();
-  }
-
-  unref() {
-    this[kOwner].unref();
-  }
-
-  hasRef() {
-    return this[kOps].refed(this[kOwner]);
   }
 
   /** Closes the native connection; `cb` runs once, at once. */

@@ -21,6 +21,7 @@ const { spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { which } = require('./apt');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(ROOT, '.cache');
@@ -42,18 +43,6 @@ class UnavailableError extends Error {}
 
 function log(msg) {
   process.stderr.write(`[fetch-node-tests] ${msg}\n`);
-}
-
-function which(cmd) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {}
-  }
-  return null;
 }
 
 function run(cmd, args, opts = {}) {
