@@ -74,9 +74,9 @@ function emitCloseNT(res) {
 }
 
 /**
- * Set on sockets whose server emits their current response's 'close' when
- * they close (rshttp's server does, from its own 'close' listener), so a
- * response need not add and remove a listener of its own.
+ * Set on sockets whose server listens for 'close' with
+ * `onServerResponseClose` once for the whole connection (rshttp's server
+ * does), so a response need not add and remove the listener itself.
  */
 const kSocketCloseHandled = Symbol('kSocketCloseHandled');
 
@@ -224,5 +224,6 @@ module.exports = {
   ServerResponse,
   emitCloseNT,
   kSocketCloseHandled,
+  onServerResponseClose,
   STATUS_CODES,
 };

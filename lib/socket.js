@@ -347,6 +347,8 @@ class ServerSocket extends net.Socket {
   _destroy(err, cb) {
     // The count stays readable once the core has forgotten the connection.
     if (this[kBytesRead] < 0) this[kBytesRead] = this.bytesRead;
+    const handler = this[kHandler];
+    if (handler.onDestroy !== undefined) handler.onDestroy(this);
     const handle = this[kHandle];
     this[kHandle] = null;
     const pending = this[kPendingCb];
@@ -424,6 +426,28 @@ class ServerSocket extends net.Socket {
       this[kRefed] = false;
       unref();
     }
+    return this;
+  }
+
+  /**
+   * Readable#pause(); in HTTP mode reading from the connection stops too,
+   * as Node's consumed socket stops its handle on 'pause'.
+   */
+  pause() {
+    super.pause();
+    if (!this[kRaw]) this._readStop();
+    return this;
+  }
+
+  /**
+   * Readable#resume(), and reading from the connection starts again; in
+   * HTTP mode not while the server paused the socket for its responses
+   * (then it pauses again, as Node's 'resume' listener does).
+   */
+  resume() {
+    super.resume();
+    if (this._paused && !this[kRaw]) return this.pause();
+    this._readStart();
     return this;
   }
 
