@@ -7,7 +7,7 @@ const net = require('net');
 const dns = require('dns');
 const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
 const nativeRefs = require('./native');
-const { ServerSocket } = require('./socket');
+const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
 const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
@@ -551,7 +551,11 @@ class HttpConnection {
     /** The core's connection (accepted or virtual) that parses for this socket. */
     this.connId = connId;
     this.socket = null;
-    this.onSocketData = (data) => binding.connInject(this.connId, data);
+    this.onSocketData = (data) => {
+      if (!this.unconsumed || !isReadCopy(data)) binding.connInject(this.connId, data);
+    };
+    /** The socket's own 'data' listeners get its bytes too (see `unconsume`). */
+    this.unconsumed = false;
     /** The socket's 'close' and 'drain' listeners (removed on an upgrade). */
     this.onClose = () => this.onSocketClose();
     this.onDrain = () => this.onSocketDrain();
@@ -722,11 +726,19 @@ class HttpConnection {
     let err;
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
-    } else {
-      err = new Error(`Parse Error: ${reason}`);
+    } else if (code === 'HPE_INVALID_EOF_STATE') {
+      // The end of stream came mid-message: Node's error from parser.finish()
+      // has no reason in its message and no rawPacket.
+      err = new Error('Parse Error');
+      err.bytesParsed = bytesParsed;
       err.code = code;
       err.reason = reason;
+    } else {
+      // Node's own order of the fields (bytesParsed, code, reason, rawPacket).
+      err = new Error(`Parse Error: ${reason}`);
       err.bytesParsed = bytesParsed;
+      err.code = code;
+      err.reason = reason;
       err.rawPacket = rawPacket;
     }
     socketOnError.call(socket, err);
@@ -765,6 +777,18 @@ class HttpConnection {
    * that watches `socket.parser.free` sees the same call.
    */
   free() {}
+
+  /**
+   * Node's parser.unconsume(): a 'data' or 'readable' listener was added to
+   * the accepted socket, which from now on gets the bytes it reads (the
+   * core sends a copy of each chunk after parsing it, as Node's parser runs
+   * before the listeners added later).
+   */
+  unconsume() {
+    if (this.unconsumed) return;
+    this.unconsumed = true;
+    binding.connUnconsume(this.connId);
+  }
 
   /**
    * The accepted socket is being destroyed (ServerSocket#_destroy): the

@@ -86,6 +86,28 @@ function writeParts(chunks) {
   return true;
 }
 
+/**
+ * Chunks the core copied to an unconsumed socket (`onReadCopy`): the parser
+ * has had them already, so the HTTP layer's own 'data' listener skips them.
+ */
+const readCopies = new WeakSet();
+
+/** Whether `chunk` is a copy of bytes the core parsed (see `readCopies`). */
+function isReadCopy(chunk) {
+  return readCopies.has(chunk);
+}
+
+/**
+ * Adding a 'data' or 'readable' listener to a socket in HTTP mode
+ * "unconsumes" it, as Node's server does: from then on the listener gets
+ * the bytes the socket reads, besides the parser (`parser.unconsume`).
+ */
+function maybeUnconsume(socket, event) {
+  if (event !== 'data' && event !== 'readable') return;
+  const parser = socket.parser;
+  if (parser !== null && typeof parser.unconsume === 'function') parser.unconsume();
+}
+
 /** What `writeParts` found (one object, reused). */
 const parts = { head: '', latin1: false, body: null };
 
@@ -467,6 +489,41 @@ class ServerSocket extends net.Socket {
     }
   }
 
+  on(event, listener) {
+    super.on(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  addListener(event, listener) {
+    super.addListener(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  prependListener(event, listener) {
+    super.prependListener(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  /**
+   * A chunk the core read and parsed, copied for the socket's own 'data'
+   * listeners once unconsumed: it goes through the Readable side as any
+   * read would (the HTTP layer's listener skips it, see `readCopies`).
+   */
+  onReadCopy(chunk) {
+    readCopies.add(chunk);
+    if (!this.destroyed) {
+      this.push(chunk);
+    } else if (this.readableFlowing) {
+      // Destroyed while its parse events were handled (a parse error): in
+      // Node the parser is one listener of the same 'data' emission, so
+      // the listeners after it still get the chunk.
+      this.emit('data', chunk);
+    }
+  }
+
   /** Switches to raw mode: bytes from now on are this Duplex's data. */
   _switchToRaw() {
     this[kRaw] = true;
@@ -539,6 +596,7 @@ const ownWritev = ServerSocket.prototype._writev;
 
 module.exports = {
   ServerSocket,
+  isReadCopy,
   systemError,
   // For ClientSocket (lib/client_socket.js), which extends ServerSocket.
   kId,
