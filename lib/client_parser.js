@@ -114,7 +114,10 @@ class ForeignReader {
     this.socket = socket;
     this.id = id;
     this.input = new InjectedInput(id);
+    /** Set while an upgrade waits for its head: `cb(head)`. */
     this.onHead = null;
+    /** Bytes the stream emitted while an upgrade waited for its head. */
+    this.held = null;
     /** Called (with the socket) once the core has seen the stream's end. */
     this.onStreamEnd = null;
     /** The core has delivered everything up to the stream's end. */
@@ -130,8 +133,10 @@ class ForeignReader {
   onInjected(total) {
     if (this.input.acknowledge(total)) {
       // The events of what was injected are delivered: let the stream go on
-      // (so its 'end' comes after them, as with a synchronous parser).
-      if (this.waiting) {
+      // (so its 'end' comes after them, as with a synchronous parser). Not
+      // while an upgrade waits for its head: what the stream reads next is
+      // the upgraded socket's, and stays in it for its new owner.
+      if (this.waiting && this.onHead === null) {
         this.waiting = false;
         if (!this.socket.destroyed) this.socket.resume();
       }
@@ -158,20 +163,27 @@ class ForeignReader {
   }
   onData(head) {
     const fn = this.onHead;
+    const held = this.held;
     this.onHead = null;
+    this.held = null;
     close(this.socket);
-    if (fn) fn(Buffer.from(head));
+    // The core's bytes after the response head, then any the stream
+    // emitted meanwhile: all of it precedes what the stream still holds.
+    if (fn) fn(held === null ? Buffer.from(head) : Buffer.concat([head, ...held]));
   }
   onEnd() {
     // As a socket's 'end' follows the last data in a later tick.
     this.ended = true;
     process.nextTick(() => {
       const socket = this.socket;
-      if (this.onStreamEnd && !socket.destroyed) this.onStreamEnd(socket);
+      // Released meanwhile (upgraded, or back in the pool): the stream's
+      // end is no longer a request's.
+      const attached = socket[kVirtual] === this;
+      if (attached && this.onStreamEnd && !socket.destroyed) this.onStreamEnd(socket);
       const fns = this.afterEnd;
       this.afterEnd = [];
       for (const fn of fns) fn();
-      if (socket.destroyed) close(socket);
+      if (attached && socket.destroyed) close(socket);
     });
   }
   onTimeout() {}
@@ -181,12 +193,18 @@ class ForeignReader {
   }
 }
 
+/**
+ * Lets the socket's virtual connection go (the socket closed, switched
+ * protocols, or went back to the pool: a later request makes a new one).
+ */
 function close(socket) {
   const reader = socket[kVirtual];
   if (!reader) return;
   socket[kVirtual] = null;
   socket.removeListener('data', reader.onSocketData);
   socket.removeListener('end', reader.onSocketEnd);
+  socket.removeListener('close', reader.onSocketClose);
+  socket.removeListener('free', reader.onSocketFree);
   binding.connDestroy(reader.id);
   reader.settle();
 }
@@ -200,6 +218,11 @@ function foreignReader(socket) {
   socket[kVirtual] = reader;
   connections.set(id, reader);
   reader.onSocketData = (d) => {
+    if (reader.onHead !== null) {
+      // Switching protocols: kept for the head, not parsed as HTTP.
+      (reader.held ||= []).push(typeof d === 'string' ? Buffer.from(d) : d);
+      return;
+    }
     if (!socket.parser) return;
     reader.inject(d);
     if (!reader.waiting) {
@@ -212,10 +235,24 @@ function foreignReader(socket) {
   socket.on('end', reader.onSocketEnd);
   // What was injected is still being parsed: end the input and let the
   // virtual connection go once the core has delivered it all.
-  socket.once('close', () => {
+  reader.onSocketClose = () => {
     if (reader.ended) close(socket);
     else binding.connInjectEnd(id);
-  });
+  };
+  socket.once('close', reader.onSocketClose);
+  // Back in an Agent's pool, with its response parsed: nothing is left to
+  // read for a request, and a socket may leave the pool without a 'close'
+  // (a Duplex with emitClose: false), so the connection goes now. The
+  // stream flows again if it was waiting for the core.
+  reader.onSocketFree = () => {
+    if (reader.afterEnd.length !== 0) return;
+    close(socket);
+    if (reader.waiting) {
+      reader.waiting = false;
+      if (!socket.destroyed) socket.resume();
+    }
+  };
+  socket.on('free', reader.onSocketFree);
   return reader;
 }
 
@@ -278,6 +315,11 @@ function switchToRaw(socket, cb) {
   } else {
     const reader = socket[kVirtual];
     reader.onHead = cb;
+    // The stream stays paused until the head is out (see onInjected).
+    if (!reader.waiting) {
+      reader.waiting = true;
+      socket.pause();
+    }
     binding.connUpgrade(reader.id, true);
   }
 }

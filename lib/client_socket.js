@@ -18,8 +18,8 @@ const kConnectTimer = Symbol('kConnectTimer');
 const kOnConnect = Symbol('kOnConnect');
 const kNoDelay = Symbol('kNoDelay');
 const kKeepAlive = Symbol('kKeepAlive');
-const kUserUnref = Symbol('kUserUnref');
 const kPipe = Symbol('kPipe');
+const kConnectHold = Symbol('kConnectHold');
 
 const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
 
@@ -75,11 +75,12 @@ class ClientSocket extends ServerSocket {
     this[kOnConnect] = null;
     this[kNoDelay] = undefined;
     this[kKeepAlive] = undefined;
-    this[kUserUnref] = false;
     this[kPipe] = false;
     // Nothing holds the event loop until the core is connecting (a lookup
-    // that never answers does not keep the process alive, as in net).
-    this._releaseRef();
+    // that never answers does not keep the process alive, as in net); then
+    // this hold, while it connects (unless unref'd); once connected, the
+    // core's connection holds it by libuv's rule.
+    this[kConnectHold] = false;
     // The HTTP layer takes what is read; the stream side only ends.
     this.resume();
   }
@@ -194,22 +195,20 @@ class ClientSocket extends ServerSocket {
     }
     this[kId] = id;
     connections.set(id, this);
-    if (!this[kUserUnref] && !this[kRefed]) {
-      this[kRefed] = true;
-      ref();
-    }
+    this._holdConnect(this[kRefed]);
   }
 
-  ref() {
-    this[kUserUnref] = false;
-    if (this[kId] !== 0) super.ref();
-    return this;
+  _applyRef() {
+    if (this.connecting) this._holdConnect(this[kRefed] && this[kId] !== 0);
+    else super._applyRef();
   }
 
-  unref() {
-    this[kUserUnref] = true;
-    super.unref();
-    return this;
+  /** Holds the event loop while connecting (`on`), or stops. */
+  _holdConnect(on) {
+    if (this[kConnectHold] === on) return;
+    this[kConnectHold] = on;
+    if (on) ref();
+    else unref();
   }
 
   // Core events (lib/native.js).
@@ -225,7 +224,6 @@ class ClientSocket extends ServerSocket {
     // consumed; the socket closes once it has been ('end'), as net's does.
     const rs = this._readableState;
     if (!code && !this.destroyed && rs.ended && !rs.endEmitted) {
-      this._releaseRef();
       this.once('end', () => super.onClose(code, bytesRead));
       return;
     }
@@ -235,6 +233,8 @@ class ClientSocket extends ServerSocket {
   onConnected(info) {
     this[kInfo] = info;
     this.connecting = false;
+    this._holdConnect(false);
+    if (!this[kRefed]) binding.connRef(this[kId], false);
     this._clearConnectTimer();
     if (this[kTimeoutMs]) binding.connSetTimeout(this[kId], this[kTimeoutMs]);
     if (this[kKeepAlive]) binding.connSetKeepAlive(this[kId], true, this[kKeepAlive][1]);
@@ -250,15 +250,8 @@ class ClientSocket extends ServerSocket {
     this.connecting = false;
     // libuv's error numbers are the negated errno values on Linux.
     const err = new ExceptionWithHostPort(-errno, 'connect', address, port);
-    this._releaseRef();
+    this._holdConnect(false);
     this.destroy(err);
-  }
-
-  _releaseRef() {
-    if (this[kRefed]) {
-      this[kRefed] = false;
-      unref();
-    }
   }
 
   /** Runs `fn` once connected (now if already). */
@@ -291,7 +284,7 @@ class ClientSocket extends ServerSocket {
         binding.clientCancel(id);
         connections.delete(id);
       }
-      this._releaseRef();
+      this._holdConnect(false);
     }
     super._destroy(err, cb);
   }

@@ -9,6 +9,9 @@ const { InjectedInput, binding, connections, listeners, responseDone } = require
 const nativeRefs = require('./native');
 const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
+const {
+  listenDescriptor, listenHandle, takeOverHandle, listensThroughCluster, createAcceptor, closeAcceptor, chmodSocket,
+} = require('./handoff');
 const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
@@ -26,6 +29,8 @@ const kConn = Symbol('kConn');
 const kResponseOptions = Symbol('kResponseOptions');
 const kCoreTimeouts = Symbol('kCoreTimeouts');
 const kHandle = Symbol('kHandle');
+const kAcceptor = Symbol('kAcceptor');
+const kGivenHandle = Symbol('kGivenHandle');
 
 // Node 20 lets an idle keep-alive socket live this much past the
 // keepAliveTimeout it advertises (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER), so
@@ -205,6 +210,8 @@ Object.defineProperty(Server.prototype, '_handle', {
     const h = this[kHandle];
     if (h !== undefined) return h;
     if (this[kListener] === null) return null;
+    // A cluster worker's server: the handle the cluster gave its acceptor.
+    if (this[kAcceptor]) return this[kAcceptor]._handle;
     return (this[kHandle] = new ServerHandle(this, serverOps));
   },
   set(value) {
@@ -227,7 +234,20 @@ function stopListening(server) {
   listeners.delete(id);
   server[kListener] = null;
   server[kHandle] = undefined;
-  if (server[kRefed]) nativeRefs.unref();
+  const given = server[kGivenHandle];
+  if (given) {
+    // A handle listen() was given is the server's, and closes with it.
+    server[kGivenHandle] = null;
+    given.close();
+  }
+  const acceptor = server[kAcceptor];
+  if (acceptor) {
+    // The acceptor's handle held the loop, not the core's listener.
+    server[kAcceptor] = null;
+    closeAcceptor(acceptor);
+  } else if (server[kRefed]) {
+    nativeRefs.unref();
+  }
 }
 
 /** Parses listen()'s many forms into an options object and a callback. */
@@ -254,11 +274,36 @@ function normalizeListenArgs(args) {
 }
 
 Server.prototype.listen = function listen(...args) {
+  const fd = listenDescriptor(args[0]);
   const [opts, cb] = normalizeListenArgs(args);
   if (cb) this.once('listening', cb);
   if (this[kListener] !== null) throw new codes.ERR_SERVER_ALREADY_LISTEN();
+  if (fd !== undefined) {
+    // A handle or net.Server is listened on as given; `{ fd }` in a cluster
+    // worker names the primary's descriptor, as in net.
+    const plainFd = args[0].fd === fd && !args[0]._handle && !args[0].handle && typeof args[0].getsockname !== 'function';
+    if (plainFd && listensThroughCluster(opts)) {
+      listenWithAcceptor(this, opts);
+      return this;
+    }
+    this._rshttpBind({ fd, backlog: opts.backlog });
+    const handle = listenHandle(args[0]);
+    if (handle && this[kListener] !== null) {
+      // The core accepts from a duplicate of the descriptor; what libuv
+      // still accepts on the handle is served by the core too.
+      const id = this[kListener];
+      this[kGivenHandle] = handle;
+      takeOverHandle(handle, (clientFd) => binding.serverAdopt(id, clientFd), (err) => this.emit('error', err));
+    }
+    return this;
+  }
+  if ((opts.port !== undefined && opts.port !== null || opts.path !== undefined) && listensThroughCluster(opts)) {
+    listenWithAcceptor(this, opts);
+    return this;
+  }
   if (opts.path !== undefined && opts.port === undefined) {
-    this._rshttpBind({ path: String(opts.path), backlog: opts.backlog });
+    this._rshttpBind({ path: String(opts.path), backlog: opts.backlog,
+      readableAll: opts.readableAll, writableAll: opts.writableAll });
     return this;
   }
   if (opts.port !== undefined && opts.port !== null || !('path' in opts)) {
@@ -302,6 +347,7 @@ Server.prototype._rshttpBind = function bind(target) {
     host: target.host,
     port: target.port,
     path: target.path,
+    fd: target.fd,
     ipv6Only: target.ipv6Only,
     backlog: typeof target.backlog === 'number' ? target.backlog : undefined,
   };
@@ -324,6 +370,16 @@ Server.prototype._rshttpBind = function bind(target) {
     process.nextTick(() => this.emit('error', err));
     return;
   }
+  if (target.path !== undefined) {
+    try {
+      chmodSocket(target.path, target.readableAll, target.writableAll);
+    } catch (err) {
+      binding.serverClose(result.id);
+      process.nextTick(() => this.emit('error', err));
+      return;
+    }
+  }
+  if (target.fd !== undefined && result.family === '') target.path = result.address;
   this[kListener] = result.id;
   this[kHandle] = undefined;
   this[kCoreTimeouts] = [config.headersTimeout, config.requestTimeout, this.keepAliveTimeout];
@@ -366,7 +422,8 @@ Server.prototype._emitCloseIfDrained = function _emitCloseIfDrained() {
 Server.prototype.ref = function ref() {
   if (!this[kRefed]) {
     this[kRefed] = true;
-    if (this[kListener] !== null) nativeRefs.ref();
+    if (this[kAcceptor]) this[kAcceptor].ref();
+    else if (this[kListener] !== null) nativeRefs.ref();
   }
   return this;
 };
@@ -374,10 +431,46 @@ Server.prototype.ref = function ref() {
 Server.prototype.unref = function unref() {
   if (this[kRefed]) {
     this[kRefed] = false;
-    if (this[kListener] !== null) nativeRefs.unref();
+    if (this[kAcceptor]) this[kAcceptor].unref();
+    else if (this[kListener] !== null) nativeRefs.unref();
   }
   return this;
 };
+
+/**
+ * Listens in a cluster worker as node:http's server does, through a
+ * net.Server that follows the cluster protocol (lib/handoff.js); the core
+ * serves each connection it accepts.
+ */
+function listenWithAcceptor(server, opts) {
+  let result;
+  try {
+    result = binding.listen({ ...server._rshttpConfig(), handoff: true });
+  } catch (e) {
+    process.nextTick(() => server.emit('error', e));
+    return;
+  }
+  const id = result.id;
+  const acceptor = createAcceptor(server, (fd) => binding.serverAdopt(id, fd), (cb) => server.close(() => cb()));
+  server[kAcceptor] = acceptor;
+  server[kListener] = id;
+  server[kHandle] = undefined;
+  server[kCoreTimeouts] = [server.headersTimeout, server.requestTimeout, server.keepAliveTimeout];
+  listeners.set(id, server);
+  acceptor.once('listening', () => {
+    if (server[kAcceptor] !== acceptor) return;
+    server[kAddress] = acceptor.address();
+    server._connectionKey = acceptor._connectionKey;
+    server.emit('listening');
+  });
+  acceptor.on('error', (err) => {
+    if (server[kAcceptor] !== acceptor) return;
+    stopListening(server);
+    server.emit('error', err);
+  });
+  if (!server[kRefed]) acceptor.unref();
+  acceptor.listen(opts);
+}
 
 /**
  * Calls `cb(null, count)` a tick later with the number of open
@@ -728,9 +821,9 @@ class HttpConnection {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
     } else if (code === 'HPE_INVALID_EOF_STATE') {
       // The end of stream came mid-message: Node's error from parser.finish()
-      // has no reason in its message and no rawPacket.
+      // has no reason in its message, 0 bytes parsed and no rawPacket.
       err = new Error('Parse Error');
-      err.bytesParsed = bytesParsed;
+      err.bytesParsed = 0;
       err.code = code;
       err.reason = reason;
     } else {

@@ -5,7 +5,7 @@
 
 const net = require('net');
 const util = require('util');
-const { batchState, binding, connections, deferWrite, ref, unref } = require('./native');
+const { batchState, binding, connections, deferWrite } = require('./native');
 const { ErrnoException, codes } = require('./errors');
 const { kCanWriteDirect, kWriteDirect, directEncoding } = require('./http_common');
 const { SocketHandle } = require('./handle');
@@ -138,8 +138,9 @@ class ServerSocket extends net.Socket {
     this._paused = false;
     this.connecting = false;
     this.timeout = undefined;
+    // The core's connection holds the event loop by libuv's rule (while it
+    // reads or has writes pending), with this socket's ref on top.
     if (id) connections.set(id, this);
-    ref();
   }
 
   /** The native connection id. */
@@ -436,17 +437,17 @@ class ServerSocket extends net.Socket {
   }
 
   ref() {
-    if (!this[kRefed] && !this.destroyed) {
+    if (!this[kRefed]) {
       this[kRefed] = true;
-      ref();
+      this._applyRef();
     }
     return this;
   }
 
   unref() {
-    if (this[kRefed] && !this.destroyed) {
+    if (this[kRefed]) {
       this[kRefed] = false;
-      unref();
+      this._applyRef();
     }
     return this;
   }
@@ -471,6 +472,11 @@ class ServerSocket extends net.Socket {
     if (this._paused && !this[kRaw]) return this.pause();
     this._readStart();
     return this;
+  }
+
+  /** Tells the core whether reading holds the event loop (the socket's ref). */
+  _applyRef() {
+    if (this[kId] !== 0 && !this.destroyed) binding.connRef(this[kId], this[kRefed]);
   }
 
   /** Stops reading from the connection (HTTP backpressure). */
@@ -574,10 +580,6 @@ class ServerSocket extends net.Socket {
   }
   onClose(code, bytesRead) {
     if (bytesRead !== undefined && bytesRead > this[kBytesRead]) this[kBytesRead] = bytesRead;
-    if (this[kRefed]) {
-      this[kRefed] = false;
-      unref();
-    }
     const pending = this[kPendingCb];
     if (pending) {
       this[kPendingCb] = null;

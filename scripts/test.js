@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 
-// npm test: the unit tests (`node --test __test__/`), then the conformance run
-// (scripts/node-compat.js) for each of CONFORMANCE_SIDES: `all` (rshttp's
-// server and client) and `server` (rshttp's server, Node's client). All
-// always run; the exit code is 1 if any failed.
+// npm test: the unit tests (`node --test __test__/`), the ecosystem suite
+// (scripts/ecosystem.js: real npm packages over rshttp and node:http), then
+// the conformance run (scripts/node-compat.js) for each of
+// CONFORMANCE_SIDES: `all` (rshttp's server and client) and `server`
+// (rshttp's server, Node's client). All always run; the exit code is 1 if
+// any failed.
 
 const { spawnSync } = require('child_process');
 const path = require('path');
@@ -24,6 +26,7 @@ function run(title, args) {
 }
 
 const unit = run('unit tests', ['--test', '__test__/']);
+const ecosystem = run('ecosystem', [path.join('scripts', 'ecosystem.js')]);
 let conformance = true;
 for (const side of CONFORMANCE_SIDES) {
   if (!run(`conformance (side=${side})`, [path.join('scripts', 'node-compat.js'), `--side=${side}`])) {
@@ -32,5 +35,5 @@ for (const side of CONFORMANCE_SIDES) {
 }
 
 process.stdout.write(`\nnpm test: unit tests ${unit ? 'passed' : 'FAILED'}, ` +
-  `conformance ${conformance ? 'passed' : 'FAILED'}\n`);
-process.exitCode = unit && conformance ? 0 : 1;
+  `ecosystem ${ecosystem ? 'passed' : 'FAILED'}, conformance ${conformance ? 'passed' : 'FAILED'}\n`);
+process.exitCode = unit && ecosystem && conformance ? 0 : 1;

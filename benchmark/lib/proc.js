@@ -105,6 +105,32 @@ function cpuMicros(pid) {
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
 }
 
+// The pids of `pid`'s descendants (children of each of its threads, and
+// theirs), from /proc/<pid>/task/<tid>/children.
+function descendants(pid) {
+  const out = [];
+  let tasks = [];
+  try { tasks = fs.readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tasks) {
+    let text = '';
+    try { text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1'); } catch { continue; }
+    for (const child of text.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      out.push(child, ...descendants(child));
+    }
+  }
+  return out;
+}
+
+// cpuMicros of a process and all its descendants (a cluster's primary and
+// workers); a process gone in between counts as 0.
+function treeCpuMicros(pid) {
+  let total = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try { total += cpuMicros(p); } catch {}
+  }
+  return total;
+}
+
 // CPU time spent by the whole machine outside idle/iowait, in microseconds
 // (all cores added up): to see other load on the machine during a window.
 function systemBusyMicros() {
@@ -140,4 +166,4 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, systemBusyMicros, memory, comm, freePort, sleep };
+module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, treeCpuMicros, systemBusyMicros, memory, comm, freePort, sleep };

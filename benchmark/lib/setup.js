@@ -4,6 +4,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { have } = require('./proc');
+const { ensureCommand } = require('../../scripts/apt');
 
 const root = path.join(__dirname, '..', '..');
 
@@ -41,14 +42,11 @@ function loadGenerator(want) {
     return 'autocannon';
   }
   if (have('wrk')) return 'wrk';
-  const root_ = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root_ && have('apt-get')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (!run('apt-get', ['install', '-y', 'wrk'], { env })) {
-      run('apt-get', ['update'], { env });
-      run('apt-get', ['install', '-y', 'wrk'], { env });
-    }
-    if (have('wrk')) return 'wrk';
+  try {
+    ensureCommand('wrk', 'wrk', (m) => process.stderr.write(`bench: ${m}\n`));
+    return 'wrk';
+  } catch (err) {
+    process.stderr.write(`bench: ${err.message}\n`);
   }
   if (want === 'wrk') throw new Error('wrk was asked for and could not be installed');
   process.stderr.write('bench: wrk unavailable, falling back to autocannon\n');

@@ -5,9 +5,11 @@
 //! parsed and handed to JS in one wake-up of one thread. A uv timer fires for
 //! the earliest connection deadline; an idle handle keeps the loop from
 //! blocking while a turn waits to run; an async handle holds the loop open
-//! while servers or connections exist and carries wakes from other threads.
+//! while JS asks it to (listening servers, connects, input being parsed) or
+//! a connection holds it by libuv's rule (`exec::hold`), and carries wakes
+//! from other threads.
 use crate::events::EventQueue;
-use crate::exec::{self, deadline, reactor};
+use crate::exec::{self, deadline, hold, reactor};
 use crate::server::clock::{self, now_ms};
 use crate::uv;
 use std::cell::Cell;
@@ -31,6 +33,10 @@ pub struct Driver {
     /// A turn is due at the next check phase: (check started, idle started).
     scheduled: Cell<(bool, bool)>,
     driving: Cell<bool>,
+    /// What holds the loop through `keep`: JS (`set_ref`), connections
+    /// (`exec::hold`).
+    held_by_js: Cell<bool>,
+    held_by_conns: Cell<bool>,
     /// Handles still to be closed before the driver can be freed.
     open_handles: Cell<u8>,
     deliver: Deliver,
@@ -59,11 +65,22 @@ impl Driver {
         &self.queue
     }
 
-    /// Holds the JS event loop open (`true`) or lets it exit (`false`).
+    /// Holds the JS event loop open (`true`) or lets it exit (`false`), on
+    /// JS's behalf; connections hold it too while `exec::hold` says so.
     pub fn set_ref(&self, on: bool) {
+        self.held_by_js.set(on);
+        self.apply_ref();
+    }
+
+    fn set_conns_hold(&self, on: bool) {
+        self.held_by_conns.set(on);
+        self.apply_ref();
+    }
+
+    fn apply_ref(&self) {
         // SAFETY: a live handle of this thread's loop.
         unsafe {
-            if on {
+            if self.held_by_js.get() || self.held_by_conns.get() {
                 uv::uv_ref(self.keep)
             } else {
                 uv::uv_unref(self.keep)
@@ -232,6 +249,8 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
         timer_at: Cell::new(None),
         scheduled: Cell::new((false, false)),
         driving: Cell::new(false),
+        held_by_js: Cell::new(false),
+        held_by_conns: Cell::new(false),
         open_handles: Cell::new(4),
         deliver,
     }));
@@ -256,6 +275,11 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
             d.kick();
         }
     }));
+    hold::set_hook(Some(Box::new(|on| {
+        if let Some(d) = current() {
+            d.set_conns_hold(on);
+        }
+    })));
     reactor::set_on_hangup(Some(Box::new(|| {
         if let Some(d) = current() {
             d.drive(true);
@@ -280,6 +304,7 @@ pub fn stop() {
     }
     exec::set_remote_kick(None);
     reactor::set_on_hangup(None);
+    hold::set_hook(None);
     exec::shutdown();
     reactor::close_all();
     reactor::set_loop(std::ptr::null_mut());

@@ -22,6 +22,10 @@ pub struct ListenOptions {
     pub port: Option<u32>,
     pub ipv6_only: Option<bool>,
     pub path: Option<String>,
+    /// Accept from this listening descriptor (a duplicate of it) instead.
+    pub fd: Option<i32>,
+    /// No socket: connections come through `serverAdopt`.
+    pub handoff: Option<bool>,
     pub backlog: Option<i32>,
     pub max_header_size: Option<u32>,
     pub insecure_http_parser: Option<bool>,
@@ -50,6 +54,8 @@ fn io_error(e: std::io::Error, syscall: &str) -> Error {
         Some(13) => "EACCES",
         Some(22) => "EINVAL",
         Some(2) => "ENOENT",
+        Some(9) => "EBADF",
+        Some(88) => "ENOTSOCK",
         Some(97) => "EAFNOSUPPORT",
         _ => "EIO",
     };
@@ -98,7 +104,11 @@ pub fn conn_inject(id: u32, data: BufferSlice) {
 pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
     let queue = sink::queue()?;
     let cfg = server_config(&opts);
-    let target = if let Some(path) = opts.path {
+    let target = if opts.handoff == Some(true) {
+        ListenTarget::Handoff
+    } else if let Some(fd) = opts.fd {
+        ListenTarget::Fd(fd)
+    } else if let Some(path) = opts.path {
         ListenTarget::Unix { path }
     } else {
         let host = opts.host.as_deref().unwrap_or("::");
@@ -115,6 +125,7 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
             family: if a.is_ipv4() { "IPv4".into() } else { "IPv6".into() },
         },
         BoundAddr::Unix(p) => ListenResult { id: l.id, address: p.clone(), port: 0, family: String::new() },
+        BoundAddr::None => ListenResult { id: l.id, address: String::new(), port: 0, family: String::new() },
     };
     LISTENERS.with(|m| m.borrow_mut().insert(l.id, l));
     Ok(res)
@@ -138,6 +149,17 @@ pub fn server_close(id: u32) {
     if let Some(l) = LISTENERS.with(|m| m.borrow_mut().remove(&id)) {
         l.close();
     }
+}
+
+/// Serves a connection accepted elsewhere (a descriptor from a cluster
+/// primary or a `net.Server`) on listener `id`; the caller closes its own
+/// descriptor afterwards. Errors carry `CODE:syscall:errno`.
+#[napi(js_name = "serverAdopt")]
+pub fn server_adopt(id: u32, fd: i32) -> Result<()> {
+    LISTENERS.with(|m| match m.borrow().get(&id) {
+        Some(l) => l.adopt(fd).map_err(|e| io_error(e, "accept")),
+        None => Err(Error::new(Status::GenericFailure, "ERR_SERVER_NOT_RUNNING:accept:0".to_string())),
+    })
 }
 
 /// A listening server's socket descriptor (`server._handle.fd`); -1 once closed.
@@ -338,6 +360,20 @@ pub fn conn_pause(id: u32, paused: bool) {
     with_conn(id, |c| c.pause_read(paused));
 }
 
+/// `socket.ref()` (true) / `socket.unref()` (false): whether the
+/// connection's reading holds the event loop (pending writes always do).
+#[napi(js_name = "connRef")]
+pub fn conn_ref(id: u32, on: bool) {
+    with_conn(id, |c| c.set_ref(on));
+}
+
+/// Connections open in the core and, of this thread's, those holding the
+/// event loop: `[open, holding]`, for tests that check none is left behind.
+#[napi(js_name = "connCounts")]
+pub fn conn_counts() -> Vec<u32> {
+    vec![registry::len() as u32, crate::exec::hold::count() as u32]
+}
+
 /// Sets the idle timeout in ms (0 = none).
 #[napi(js_name = "connSetTimeout")]
 pub fn conn_set_timeout(id: u32, ms: f64) {
@@ -346,9 +382,11 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
 
 /// Marks responses finished (for the keep-alive timer): one for each of
 /// the first `count` connection ids in `ids`, which JS gathers over a batch
-/// so a batch of responses costs one call.
+/// so a batch of responses costs one call. The keep-alive timers start now
+/// (one clock read for the batch), not at the start of the loop's turn.
 #[napi(js_name = "connResponsesDone")]
 pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
+    crate::server::clock::refresh();
     for &id in ids.iter().take(count as usize) {
         with_conn(id, |c| c.response_done());
     }

@@ -1,10 +1,11 @@
 //! Running connection tasks on the JS thread, turned by the binding's driver
 //! from the JS event loop: the tasks' executor (`executor`: spawning, one
 //! turn, whether work is left), socket readiness from the loop's own epoll
-//! (`reactor`), and the earliest timer deadline the driver must wake up for
-//! (`deadline`).
+//! (`reactor`), the earliest timer deadline the driver must wake up for
+//! (`deadline`), and the connections holding the loop open (`hold`).
 pub mod deadline;
 pub mod executor;
+pub mod hold;
 pub mod reactor;
 
 pub use deadline::Deadline;

@@ -23,6 +23,8 @@ pub enum ParseError {
     /// A response that does not start with `HTTP/`.
     ExpectedHttp,
     InvalidStatus,
+    /// The peer ended the stream inside a message (llhttp_finish).
+    InvalidEofState,
 }
 
 impl ParseError {
@@ -44,6 +46,7 @@ impl ParseError {
             ChunkExtensionsOverflow => "HPE_CHUNK_EXTENSIONS_OVERFLOW",
             InvalidConstant | ExpectedHttp => "HPE_INVALID_CONSTANT",
             InvalidStatus => "HPE_INVALID_STATUS",
+            InvalidEofState => "HPE_INVALID_EOF_STATE",
         }
     }
 
@@ -69,6 +72,7 @@ impl ParseError {
             InvalidConstant => "Invalid constant string",
             ExpectedHttp => "Expected HTTP/, RTSP/ or ICE/",
             InvalidStatus => "Invalid status code",
+            InvalidEofState => "Invalid EOF state",
         }
     }
 }

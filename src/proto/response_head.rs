@@ -30,7 +30,10 @@ pub struct ResponseHead {
     pub framing: BodyFraming,
     /// Whether the connection can carry another request afterwards.
     pub keep_alive: bool,
-    /// The connection switches protocols after this head (101, or CONNECT).
+    /// The connection switches protocols after this head: a 101 with an
+    /// `Upgrade` header and an `upgrade` token in `Connection` (llhttp's
+    /// rule; any other 101 is an ordinary response without a body), or any
+    /// final answer to CONNECT.
     pub upgrade: bool,
     /// When lenient parsing unfolded header lines: the head as parsed, which
     /// `reason` and `headers` index instead of the input.
@@ -152,6 +155,8 @@ fn parse_plain(buf: &[u8], limits: HeadLimits, expect: ResponseExpect) -> Result
     let mut te_chunked_last = false;
     let mut conn_close = false;
     let mut conn_keep_alive = false;
+    let mut conn_upgrade = false;
+    let mut upgrade_header = false;
     let mut ranges = Vec::with_capacity(res.headers.len());
     for h in res.headers.iter() {
         let name = h.name.as_bytes();
@@ -176,11 +181,15 @@ fn parse_plain(buf: &[u8], limits: HeadLimits, expect: ResponseExpect) -> Result
         } else if name.eq_ignore_ascii_case(b"connection") {
             conn_close |= has_token(value, "close");
             conn_keep_alive |= has_token(value, "keep-alive");
+            conn_upgrade |= has_token(value, "upgrade");
+        } else if name.eq_ignore_ascii_case(b"upgrade") {
+            upgrade_header = true;
         }
     }
     let informational = (100..200).contains(&status) && status != 101;
-    let upgrade = status == 101 || (expect.connect && !informational);
-    let no_body = upgrade || informational || status == 204 || status == 304 || expect.head;
+    let upgrade = (status == 101 && upgrade_header && conn_upgrade) || (expect.connect && !informational);
+    // llhttp ends every 101's message at its head, switching or not.
+    let no_body = upgrade || informational || status == 101 || status == 204 || status == 304 || expect.head;
     let framing = if no_body {
         BodyFraming::None
     } else if te_seen {
@@ -282,8 +291,15 @@ mod tests {
         assert_eq!((h.framing, h.keep_alive), (BodyFraming::None, true));
         let h = parse("HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n", none).unwrap().unwrap();
         assert!(h.is_informational());
-        let h = parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\n\r\n", none).unwrap().unwrap();
-        assert!(h.upgrade);
+        let h = parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\nConnection: keep-alive, Upgrade\r\n\r\n", none).unwrap().unwrap();
+        assert!(h.upgrade && h.framing == BodyFraming::None);
+        // Without both headers a 101 only announces: an ordinary response,
+        // with no body whatever its framing headers say.
+        for head in ["Upgrade: ws\r\n", "Connection: upgrade\r\n", "", "Content-Length: 5\r\n", "Transfer-Encoding: chunked\r\n"] {
+            let h = parse(&format!("HTTP/1.1 101 Switching Protocols\r\n{head}\r\nhello"), none).unwrap().unwrap();
+            assert!(!h.upgrade, "{head:?}");
+            assert_eq!((h.framing, h.keep_alive), (BodyFraming::None, true), "{head:?}");
+        }
         let h = parse("HTTP/1.1 200 Connection established\r\n\r\n", ResponseExpect { head: false, connect: true }).unwrap().unwrap();
         assert!(h.upgrade && h.framing == BodyFraming::None);
         let h = parse("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", none).unwrap().unwrap();

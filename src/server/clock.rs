@@ -28,6 +28,21 @@ pub fn now_ms() -> u64 {
     origin().elapsed().as_millis() as u64
 }
 
+/// Milliseconds since the clock's origin, read now: a frozen clock is moved
+/// to the present first, as Node updates libuv's loop time before it arms a
+/// timer. For the calls from JS that start a deadline (a timeout set late
+/// in a turn counts from when it was set, not from the turn's start), so
+/// the per-request stamps keep their one clock read per turn.
+pub fn refresh() -> u64 {
+    let now = origin().elapsed().as_millis() as u64;
+    FROZEN_MS.with(|f| {
+        if f.get() != u64::MAX {
+            f.set(now);
+        }
+    });
+    now
+}
+
 /// Freezes this thread's clock at the present until the guard drops.
 pub fn freeze() -> Frozen {
     let now = origin().elapsed().as_millis() as u64;
@@ -46,4 +61,23 @@ impl Drop for Frozen {
 /// The instant `ms` milliseconds after the origin.
 pub fn instant_at(ms: u64) -> Instant {
     origin() + Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_moves_a_frozen_clock_to_the_present() {
+        let frozen = freeze();
+        let start = now_ms();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(now_ms(), start, "frozen for the turn");
+        let now = refresh();
+        assert!(now >= start + 30, "refresh reads the clock");
+        assert_eq!(now_ms(), now, "and the rest of the turn stamps from there");
+        drop(frozen);
+        assert!(refresh() >= now, "unfrozen: a plain read");
+        assert_eq!(FROZEN_MS.with(Cell::get), u64::MAX, "refresh does not freeze an unfrozen clock");
+    }
 }

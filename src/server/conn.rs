@@ -3,11 +3,11 @@
 //! the task itself, which reads and parses requests, flushes what direct
 //! writes left queued, and enforces the server's timeouts.
 
-use super::clock::now_ms;
+use super::clock::{self, now_ms};
 use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
-use crate::exec::Deadline;
+use crate::exec::{hold, Deadline};
 use crate::proto::{
     method_error_offset, parse_request_head, parse_response_head, response_error_offset, BodyDecoder, BodyPiece, HeadLimits, ParseError,
     ResponseExpect,
@@ -91,12 +91,20 @@ struct WriteQueue {
     want_drain: bool,
     /// Half-close and close once the queue is flushed.
     ending: bool,
+    /// The half-close is done.
+    shut: bool,
     closed: bool,
 }
 
 impl WriteQueue {
     fn is_empty(&self) -> bool {
         self.bufs.is_empty() && self.staged.is_empty()
+    }
+
+    /// Bytes or a half-close wait for the socket (libuv's pending write
+    /// and shutdown requests, which hold the loop).
+    fn pending(&self) -> bool {
+        !self.closed && (!self.is_empty() || (self.ending && !self.shut))
     }
 
     /// Moves the staged bytes to the end of `bufs`, so what is pushed next
@@ -152,6 +160,13 @@ pub struct Conn {
     /// JS listens for the socket's own data: each chunk read in HTTP mode
     /// is also sent as it is (READ_COPY), after its parse events.
     unconsumed: AtomicBool,
+    /// What decides whether the connection holds the loop (`update_hold`):
+    /// JS unref'd it; reading is over (the peer's end, or closed); writes
+    /// are pending (as the queue said when last looked at); it holds now.
+    unrefed: AtomicBool,
+    read_done: AtomicBool,
+    writes_pending: AtomicBool,
+    held: AtomicBool,
 }
 
 /// Why writing to a connection failed.
@@ -182,7 +197,55 @@ impl Conn {
             response_expect: AtomicU8::new(0),
             response_max_header: AtomicU32::new(0),
             unconsumed: AtomicBool::new(false),
+            unrefed: AtomicBool::new(false),
+            read_done: AtomicBool::new(false),
+            writes_pending: AtomicBool::new(false),
+            held: AtomicBool::new(false),
         }
+    }
+
+    /// Takes or gives back this connection's hold on its thread's event
+    /// loop (`exec::hold`), by libuv's rule for a TCP handle: it holds while
+    /// it reads (not paused by JS, the peer has not ended, not unref'd) or
+    /// has writes or a half-close pending (whatever its ref, as libuv's
+    /// write requests do). A virtual connection never holds: the stream JS
+    /// feeds it from holds the loop by itself.
+    fn update_hold(&self) {
+        if matches!(self.stream, Stream::Virtual) {
+            return;
+        }
+        let reading = !self.unrefed.load(Ordering::Acquire)
+            && !self.read_done.load(Ordering::Acquire)
+            && !self.read_paused.load(Ordering::Acquire);
+        let want = reading || self.writes_pending.load(Ordering::Acquire);
+        if self.held.swap(want, Ordering::AcqRel) != want {
+            if want {
+                hold::acquire();
+            } else {
+                hold::release();
+            }
+        }
+    }
+
+    /// Records whether the queue `q` has writes pending (see `update_hold`).
+    fn note_writes(&self, q: &WriteQueue) {
+        let pending = q.pending();
+        if self.writes_pending.swap(pending, Ordering::AcqRel) != pending {
+            self.update_hold();
+        }
+    }
+
+    /// `socket.ref()` (true) and `socket.unref()` (false): whether reading
+    /// holds the loop.
+    pub fn set_ref(&self, on: bool) {
+        self.unrefed.store(!on, Ordering::Release);
+        self.update_hold();
+    }
+
+    /// Reading is over: the peer ended, or the connection closed.
+    fn end_reading(&self) {
+        self.read_done.store(true, Ordering::Release);
+        self.update_hold();
     }
 
     /// A client connection over `stream`: it reads responses.
@@ -202,6 +265,14 @@ impl Conn {
         self.signal.notify();
     }
 
+    /// Notes a write for the idle timeout. With a timeout armed the clock is
+    /// read afresh (a write late in a turn restarts it from the write, as
+    /// Node's timer refresh does); otherwise the turn's frozen time will do.
+    fn stamp_write(&self) {
+        let now = if self.idle_timeout_ms.load(Ordering::Relaxed) != 0 { clock::refresh() } else { now_ms() };
+        self.last_write_ms.store(now, Ordering::Relaxed);
+    }
+
     /// The write queue, locked, unless the connection is closed or ending.
     fn open_queue(&self) -> Result<MutexGuard<'_, WriteQueue>, WriteError> {
         let q = self.write.lock().unwrap();
@@ -215,7 +286,7 @@ impl Conn {
     /// queued, the rest queued for the task. Returns the bytes left queued.
     pub fn write(&self, chunks: &[&[u8]]) -> Result<usize, WriteError> {
         let mut q = self.open_queue()?;
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         let mut first = 0;
         let mut offset = 0;
         if q.is_empty() {
@@ -265,6 +336,7 @@ impl Conn {
             }
         }
         let len = q.len;
+        self.note_writes(&q);
         drop(q);
         self.signal.notify();
         Ok(len)
@@ -276,7 +348,7 @@ impl Conn {
     /// and whether the connection was not waiting for a flush yet.
     pub fn write_deferred(&self, chunks: &[&[u8]]) -> Result<(usize, bool), WriteError> {
         let mut q = self.open_queue()?;
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         q.seal();
         for c in chunks.iter().filter(|c| !c.is_empty()) {
             q.len += c.len();
@@ -311,7 +383,7 @@ impl Conn {
         if n == 0 {
             return Ok((0, q.len, false));
         }
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        self.stamp_write();
         q.len += n;
         let len = q.len;
         drop(q);
@@ -324,6 +396,7 @@ impl Conn {
         self.deferred.store(false, Ordering::Release);
         let ok = self.flush().unwrap_or(false);
         let q = self.write.lock().unwrap();
+        self.note_writes(&q);
         if !ok || q.want_drain || !q.is_empty() {
             drop(q);
             self.signal.notify();
@@ -347,7 +420,10 @@ impl Conn {
 
     /// Flushes what is queued, half-closes, then closes the connection.
     pub fn end(&self) {
-        self.write.lock().unwrap().ending = true;
+        let mut q = self.write.lock().unwrap();
+        q.ending = true;
+        self.note_writes(&q);
+        drop(q);
         self.signal(CTL_CHANGED);
     }
 
@@ -390,6 +466,9 @@ impl Conn {
     /// Stops or resumes reading from the socket.
     pub fn pause_read(&self, paused: bool) {
         if self.read_paused.swap(paused, Ordering::AcqRel) != paused {
+            // At once: a resumed socket must hold the loop before the loop
+            // next looks, which may be before this connection's task runs.
+            self.update_hold();
             self.signal(CTL_CHANGED);
         }
     }
@@ -397,7 +476,8 @@ impl Conn {
     /// Sets the idle timeout (0 disables it).
     pub fn set_timeout(&self, ms: u64) {
         self.idle_timeout_ms.store(ms, Ordering::Relaxed);
-        self.last_write_ms.store(now_ms(), Ordering::Relaxed);
+        // The timeout counts from now, however long JS has run this turn.
+        self.last_write_ms.store(clock::refresh(), Ordering::Relaxed);
         self.signal(CTL_CHANGED);
     }
 
@@ -568,28 +648,6 @@ impl Reader<'_> {
         self.client_error(e.code(), e.reason());
     }
 
-    /// At the peer's end of stream on a server connection: llhttp's
-    /// `finish()` fails in the middle of a message (a partial head, or a
-    /// body short of its length), and Node's server reports that as a client
-    /// error (no raw packet) instead of ending the socket. True when it did.
-    fn eof_error(&mut self) -> bool {
-        let mid_message = match self.phase {
-            // Blank lines between messages are consumed as they arrive.
-            Phase::Head => !self.buf.is_empty(),
-            Phase::Body => !self.decoder.is_done(),
-            _ => false,
-        };
-        if self.conn.client || !mid_message {
-            return false;
-        }
-        self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
-            w.str("HPE_INVALID_EOF_STATE").str("Invalid EOF state").u32(0).bytes(&[]);
-        });
-        self.buf.clear();
-        self.phase = Phase::Errored;
-        true
-    }
-
     /// After a head: read its body, or finish the message if it has none.
     fn start_body(&mut self) {
         if self.decoder.is_done() {
@@ -751,6 +809,12 @@ impl Reader<'_> {
             self.phase = Phase::AwaitUpgrade;
             return Ok(false);
         }
+        if head.status == 101 {
+            // A 101 that does not switch (no Upgrade/Connection: upgrade
+            // pair) is an ordinary response, but llhttp still stops at its
+            // head, and Node's client drops the rest of what it had read.
+            self.buf.clear();
+        }
         self.start_body();
         Ok(true)
     }
@@ -762,6 +826,29 @@ impl Reader<'_> {
                 w.u32(0);
             });
             self.message_done();
+        }
+    }
+
+    /// The peer ended its side: reading stops, and JS hears END. A client
+    /// completes a body that runs until close; a server whose peer ended
+    /// inside a request (part of a head, or a body short of its length or
+    /// last chunk) fails it as llhttp_finish does, so Node's 400 follows.
+    fn at_eof(&mut self) {
+        self.conn.end_reading();
+        if self.conn.client {
+            self.finish_at_eof();
+        } else if self.inside_message() {
+            self.parse_error(ParseError::InvalidEofState);
+        }
+        self.queue.push(kind::END, self.conn.id, |_| {});
+    }
+
+    /// Whether bytes of an unfinished request have been read.
+    fn inside_message(&self) -> bool {
+        match self.phase {
+            Phase::Head => self.buf.iter().any(|&b| b != b'\r' && b != b'\n'),
+            Phase::Body => !self.decoder.is_done(),
+            _ => false,
         }
     }
 
@@ -862,6 +949,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         untaken_gen: 0,
         error: None,
     };
+    conn.update_hold();
     let mut eof = false;
     let mut write_shut = false;
     let mut idle_fired_at = 0u64;
@@ -897,12 +985,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         if ctl & CTL_EOF != 0 && !eof {
             eof = true;
-            if conn.client {
-                r.finish_at_eof();
-            }
-            if !r.eof_error() {
-                queue.push(kind::END, conn.id, |_| {});
-            }
+            r.at_eof();
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             r.start_body();
@@ -910,6 +993,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         let (want_write, ending, want_drain) = {
             let q = conn.write.lock().unwrap();
+            conn.note_writes(&q);
             (!q.is_empty(), q.ending, q.want_drain)
         };
         if !want_write && want_drain {
@@ -921,6 +1005,9 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             // destroys the connection), as net.Socket#end does.
             conn.stream.shutdown_write();
             write_shut = true;
+            let mut q = conn.write.lock().unwrap();
+            q.shut = true;
+            conn.note_writes(&q);
         }
         if write_shut && (eof || matches!(conn.stream, Stream::Virtual)) {
             break "";
@@ -986,12 +1073,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 match res {
                     Ok(0) => {
                         eof = true;
-                        if conn.client {
-                            r.finish_at_eof();
-                        }
-                        if !r.eof_error() {
-                            queue.push(kind::END, conn.id, |_| {});
-                        }
+                        r.at_eof();
                     }
                     Ok(n) => {
                         conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
@@ -1031,7 +1113,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             }
         }
     };
-    conn.write.lock().unwrap().closed = true;
+    {
+        let mut q = conn.write.lock().unwrap();
+        q.closed = true;
+        conn.note_writes(&q);
+    }
+    conn.end_reading();
     registry::remove(conn.id);
     let read = conn.bytes_read();
     queue.push(kind::CLOSE, conn.id, |w| {

@@ -20,6 +20,13 @@ pub enum ListenTarget {
     Tcp { host: IpAddr, port: u16, ipv6_only: bool },
     /// A unix-domain socket path.
     Unix { path: String },
+    /// A listening socket opened elsewhere (`listen({ fd })`, `listen(handle)`,
+    /// `listen(netServer)`): accepts from a duplicate of its descriptor.
+    Fd(i32),
+    /// No socket of its own: connections accepted elsewhere (by a cluster
+    /// primary, or a `net.Server` in a cluster worker) are handed over with
+    /// `Listener::adopt`.
+    Handoff,
 }
 
 /// The address a listener is bound to.
@@ -27,16 +34,23 @@ pub enum ListenTarget {
 pub enum BoundAddr {
     Tcp(SocketAddr),
     Unix(String),
+    /// A handoff listener, which has no socket.
+    None,
 }
 
 /// A running accept loop; dropping it does not stop it, `close()` does.
 pub struct Listener {
     pub id: u32,
     pub addr: BoundAddr,
-    /// The listening socket's descriptor (valid until `close()`).
+    /// The listening socket's descriptor (valid until `close()`; -1 for a
+    /// handoff listener).
     pub fd: i32,
     stop: Arc<Notify>,
     timeouts: Arc<Timeouts>,
+    queue: Arc<EventQueue>,
+    cfg: Arc<ServerConfig>,
+    /// The listening socket (none for a handoff listener).
+    sock: Option<Arc<Watched>>,
 }
 
 impl Listener {
@@ -45,10 +59,39 @@ impl Listener {
         &self.timeouts
     }
 
-    /// Stops accepting; open connections go on.
+    /// Stops accepting; open connections go on. The socket stops listening
+    /// at once (a connection attempt right after is refused, as after
+    /// libuv's synchronous close), and is closed when its loop next runs.
     pub fn close(&self) {
+        if let Some(sock) = &self.sock {
+            let _ = sock.socket().shutdown(std::net::Shutdown::Both);
+        }
         self.stop.notify_one();
     }
+
+    /// Serves a connection accepted elsewhere, as if this listener had
+    /// accepted it: a duplicate of `fd` (the caller closes its own).
+    pub fn adopt(&self, fd: i32) -> io::Result<()> {
+        let sock = duplicate(fd)?;
+        let peer = sock.peer_addr()?;
+        serve(&self.queue, &self.cfg, self.id, sock, peer, "")
+    }
+}
+
+/// A socket of our own on the open file description `fd` names.
+#[cfg(unix)]
+fn duplicate(fd: i32) -> io::Result<Socket> {
+    if fd < 0 {
+        return Err(io::Error::from_raw_os_error(9)); // EBADF
+    }
+    // SAFETY: `fd` is borrowed only for the dup; the caller keeps it open.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    socket2::SockRef::from(&borrowed).try_clone()
+}
+
+#[cfg(windows)]
+fn duplicate(_fd: i32) -> io::Result<Socket> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "descriptors are not sockets on Windows"))
 }
 
 fn bind_socket(target: &ListenTarget, backlog: i32) -> io::Result<(Socket, BoundAddr)> {
@@ -71,6 +114,16 @@ fn bind_socket(target: &ListenTarget, backlog: i32) -> io::Result<(Socket, Bound
             sock.listen(backlog)?;
             Ok((sock, BoundAddr::Unix(path.clone())))
         }
+        ListenTarget::Fd(fd) => {
+            let sock = duplicate(*fd)?;
+            let local = sock.local_addr()?;
+            let addr = match local.as_socket() {
+                Some(a) => BoundAddr::Tcp(a),
+                None => BoundAddr::Unix(local.as_pathname().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()),
+            };
+            Ok((sock, addr))
+        }
+        ListenTarget::Handoff => Err(io::Error::new(io::ErrorKind::InvalidInput, "a handoff listener has no socket")),
     }
 }
 
@@ -95,20 +148,30 @@ async fn accept(l: &Watched) -> io::Result<(Socket, SockAddr)> {
 }
 
 /// Binds `target` now (so errors are reported synchronously) and starts the
-/// accept loop on the calling thread's executor.
+/// accept loop on the calling thread's executor; a handoff listener only
+/// records where adopted connections report.
 pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ServerConfig) -> io::Result<Listener> {
-    let (sock, addr) = bind_socket(&target, backlog)?;
-    let l = Watched::new(sock)?;
-    let fd = super::stream::handle_fd(l.socket());
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     let timeouts = cfg.timeouts.clone();
     let cfg = Arc::new(cfg);
-    let stop2 = stop.clone();
-    let unix_path = match &target {
-        ListenTarget::Unix { path } => Some(path.clone()),
-        ListenTarget::Tcp { .. } => None,
+    if let ListenTarget::Handoff = target {
+        return Ok(Listener { id, addr: BoundAddr::None, fd: -1, stop, timeouts, queue, cfg, sock: None });
+    }
+    let (sock, addr) = bind_socket(&target, backlog)?;
+    let l = Arc::new(Watched::new(sock)?);
+    let fd = super::stream::handle_fd(l.socket());
+    let listening = l.clone();
+    // Only a socket file this listener created is removed when it closes.
+    let unix_path = match (&target, &addr) {
+        (ListenTarget::Unix { path }, _) => Some(path.clone()),
+        _ => None,
     };
+    let local_path = match &addr {
+        BoundAddr::Unix(path) => path.clone(),
+        _ => String::new(),
+    };
+    let (stop2, queue2, cfg2) = (stop.clone(), queue.clone(), cfg.clone());
     spawn(async move {
         loop {
             let res = tokio::select! {
@@ -116,23 +179,9 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
                 _ = stop2.notified() => break,
                 res = accept(&l) => res,
             };
-            let stream = res.and_then(|(s, peer)| Ok((Watched::new(s)?, peer)));
-            match (stream, &unix_path) {
-                (Ok((s, _)), Some(path)) => {
-                    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), &cfg));
-                    accepted(&queue, &cfg, id, conn, "", 0, 0, path, 0);
-                }
-                (Ok((s, peer)), None) => {
-                    let peer = peer.as_socket().unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-                    let local = s.socket().local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer);
-                    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), &cfg));
-                    conn.stream.set_nodelay(cfg.no_delay);
-                    if cfg.keep_alive {
-                        conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
-                    }
-                    accepted(&queue, &cfg, id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
-                }
-                (Err(e), _) => accept_failed(&queue, id, &e).await,
+            let served = res.and_then(|(s, peer)| serve(&queue2, &cfg2, id, s, peer, &local_path));
+            if let Err(e) = served {
+                accept_failed(&queue2, id, &e).await;
             }
         }
         drop(l);
@@ -140,7 +189,29 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
             let _ = std::fs::remove_file(&path);
         }
     });
-    Ok(Listener { id, addr, fd, stop, timeouts })
+    Ok(Listener { id, addr, fd, stop, timeouts, queue, cfg, sock: Some(listening) })
+}
+
+/// Starts serving an accepted socket: TCP when its peer has an IP address,
+/// else unix-domain (reported with the listener's `path`).
+fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ServerConfig>, server_id: u32, sock: Socket, peer: SockAddr, path: &str) -> io::Result<()> {
+    let s = Watched::new(sock)?;
+    match peer.as_socket() {
+        None => {
+            let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), cfg));
+            accepted(queue, cfg, server_id, conn, "", 0, 0, path, 0);
+        }
+        Some(peer) => {
+            let local = s.socket().local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer);
+            let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), cfg));
+            conn.stream.set_nodelay(cfg.no_delay);
+            if cfg.keep_alive {
+                conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
+            }
+            accepted(queue, cfg, server_id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

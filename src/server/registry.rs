@@ -47,6 +47,11 @@ pub fn remove(id: u32) {
     table().lock().unwrap().remove(&id);
 }
 
+/// How many connections are open (every thread's).
+pub fn len() -> usize {
+    table().lock().unwrap().len()
+}
+
 /// The connection with `id`, while it is open.
 pub fn get(id: u32) -> Option<Arc<Conn>> {
     table().lock().unwrap().get(&id).cloned()
