@@ -10,6 +10,7 @@ const { addAbortSignal, finished } = require('stream');
 const { OutgoingMessage, kOutHeaders, kNeedDrain, kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const agentModule = require('./agent');
 const { createConnection } = require('./client_socket');
+const { httpPerf, startHttpEntry, stopHttpEntry } = require('./perf');
 const { attachParser, deferClose, isForeign, onForeignEnd, switchToRaw } = require('./client_parser');
 const { ConnResetException, codes } = require('./errors');
 const { checkIsHttpToken, validateBoolean, validateInteger, validateNumber } = require('./validators');
@@ -231,6 +232,15 @@ Object.setPrototypeOf(ClientRequest, OutgoingMessage);
 
 ClientRequest.prototype._finish = function _finish() {
   OutgoingMessage.prototype._finish.call(this);
+  if (httpPerf.observed) {
+    startHttpEntry(this, 'HttpClient', {
+      req: {
+        method: this.method,
+        url: `${this.protocol}//${this.host}${this.path}`,
+        headers: typeof this.getHeaders === 'function' ? this.getHeaders() : {},
+      },
+    });
+  }
 };
 
 ClientRequest.prototype._implicitHeader = function _implicitHeader() {
@@ -422,6 +432,9 @@ function parserOnIncomingClient(res, shouldKeepAlive) {
   }
   req.res = res;
   res.req = req;
+  if (httpPerf.observed) {
+    stopHttpEntry(req, { res: { statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.headers } });
+  }
   res.on('end', responseOnEnd);
   req.on('finish', requestOnFinish);
   socket.on('timeout', responseOnTimeout);

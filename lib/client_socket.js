@@ -23,6 +23,26 @@ const kConnectHold = Symbol('kConnectHold');
 
 const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
 
+/** A parent that is connecting: net.Socket#connect returns at once for its child. */
+const CONNECTING_PARENT = { connecting: true, _parent: null };
+
+/**
+ * Calls `net.Socket.prototype.connect` (as it is now, wrapped or not) on
+ * `socket` with the normalized arguments, as Node's HTTP client does through
+ * net.createConnection, so code that watches it (tracing agents patch it)
+ * sees rshttp's connections. net's own connect registers the callback for
+ * 'connect' and, seeing a connecting `_parent` (set for the call), returns
+ * without opening a handle of its own: the core does the connecting.
+ */
+function announceConnect(socket, normalized) {
+  socket._parent = CONNECTING_PARENT;
+  try {
+    net.Socket.prototype.connect.call(socket, normalized);
+  } finally {
+    socket._parent = null;
+  }
+}
+
 /**
  * Core events of a client connection, handed on to the request's response
  * parser (`socket.parser`); with no parser (a pooled socket) a response is
@@ -75,9 +95,14 @@ class ClientSocket extends ServerSocket {
     return super.readyState;
   }
 
-  /** net.Socket#connect(options[, listener]) for TCP and unix paths. */
-  connect(options, listener) {
-    if (typeof listener === 'function') this.once('connect', listener);
+  /**
+   * net.Socket#connect(options[, listener]) (or net's other forms, or
+   * their normalized array) for TCP and unix paths.
+   */
+  connect(...args) {
+    const normalized = Array.isArray(args[0]) ? args[0] : net._normalizeArgs(args);
+    const options = normalized[0];
+    announceConnect(this, normalized);
     this.connecting = true;
     if (options.signal) this._watchSignal(options.signal);
     if (options.timeout) this.setTimeout(options.timeout);

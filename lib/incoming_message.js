@@ -19,19 +19,39 @@ const SINGLE_VALUED = new Set([
   'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires',
 ]);
 
-/** Resumes reading on the socket unless the server paused it. */
+/**
+ * Resumes reading on the socket unless the server paused it. As in Node,
+ * through the socket's `resume()` ('resume' is emitted when it was paused);
+ * rshttp's sockets start reading again from there.
+ */
 function readStart(socket) {
-  if (socket && !socket._paused && socket.readable) {
-    if (typeof socket._readStart === 'function') socket._readStart();
-    else socket.resume();
+  if (socket && !socket._paused && socket.readable) socket.resume();
+}
+
+/**
+ * Node's parser runs the ticks a request handler queued before the message
+ * completes (each parser callback is its own callback scope), so a read the
+ * handler started (resume(), a 'data' or 'readable' listener) reaches
+ * `_read` and marks the request as being consumed before it ends. rshttp
+ * delivers the head and the end in one turn, after which `_read` is never
+ * called: the read started so far is counted here, just before the end is
+ * pushed, so a finished response does not dump a body the handler reads.
+ */
+function noteReadStarted(req) {
+  if (req._consuming) return;
+  const rs = req._readableState;
+  if (rs.resumeScheduled || rs.readableListening) {
+    rs.readingMore = false;
+    req._consuming = true;
   }
 }
 
-/** Stops reading on the socket. */
+/**
+ * Stops reading on the socket: as in Node, through its `pause()`, which
+ * emits 'pause' (rshttp's sockets stop reading there).
+ */
 function readStop(socket) {
-  if (!socket) return;
-  if (typeof socket._readStop === 'function') socket._readStop();
-  else socket.pause();
+  if (socket) socket.pause();
 }
 
 let lastReadableOptions = { highWaterMark: 16384 };
@@ -212,4 +232,4 @@ function onError(self, error, cb) {
   else cb(error);
 }
 
-module.exports = { IncomingMessage, readStart, readStop };
+module.exports = { IncomingMessage, noteReadStarted, readStart, readStop };

@@ -21,6 +21,7 @@ const EV_INJECTED = 12;
 const EV_CONNECTED = 13;
 const EV_CONNECT_FAILED = 14;
 const EV_RESPONSE = 15;
+const EV_READ_COPY = 16;
 
 /** Method names by the index the core sends (src/proto/request_head.rs). */
 const METHOD_NAMES = [
@@ -250,6 +251,11 @@ function dispatch(batch, end) {
         case EV_DATA: {
           const chunk = readBytes();
           if (conn) conn.onData(chunk);
+          break;
+        }
+        case EV_READ_COPY: {
+          const chunk = readBytes();
+          if (conn && conn.onReadCopy) conn.onReadCopy(chunk);
           break;
         }
         case EV_DRAIN:

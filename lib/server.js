@@ -7,13 +7,13 @@ const net = require('net');
 const dns = require('dns');
 const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
 const nativeRefs = require('./native');
-const { ServerSocket } = require('./socket');
+const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
 const {
   listenDescriptor, listenHandle, takeOverHandle, listensThroughCluster, createAcceptor, closeAcceptor, chmodSocket,
 } = require('./handoff');
-const { IncomingMessage, readStart, readStop } = require('./incoming_message');
-const { ServerResponse, emitCloseNT, kSocketCloseHandled } = require('./server_response');
+const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./incoming_message');
+const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, STATUS_CODES } = require('./http_common');
 const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
@@ -535,11 +535,6 @@ Server.prototype.onConnection = function onConnection(id, info) {
   socket._server = this;
   this._connections++;
   this[kSockets].add(socket);
-  socket.once('close', () => {
-    this._connections--;
-    this[kSockets].delete(socket);
-    if (this[kListener] === null) this._emitCloseIfDrained();
-  });
   this.emit('connection', socket);
 };
 
@@ -558,9 +553,12 @@ function connectionListener(socket) {
   if (this.timeout && typeof socket.setTimeout === 'function') socket.setTimeout(this.timeout);
   socket.on('timeout', socketOnTimeout);
   socket.on('error', socketOnError);
-  socket.on('close', () => state.onSocketClose());
+  socket.on('close', state.onClose);
+  // The response on the socket closes with it: Node adds this listener in
+  // each assignSocket(); here it stays for the connection.
+  socket.on('close', onServerResponseClose);
   socket[kSocketCloseHandled] = true;
-  socket.on('drain', () => state.onSocketDrain());
+  socket.on('drain', state.onDrain);
   socket.setEncoding = socketSetEncoding;
   socket._paused = false;
 }
@@ -646,7 +644,14 @@ class HttpConnection {
     /** The core's connection (accepted or virtual) that parses for this socket. */
     this.connId = connId;
     this.socket = null;
-    this.onSocketData = (data) => binding.connInject(this.connId, data);
+    this.onSocketData = (data) => {
+      if (!this.unconsumed || !isReadCopy(data)) binding.connInject(this.connId, data);
+    };
+    /** The socket's own 'data' listeners get its bytes too (see `unconsume`). */
+    this.unconsumed = false;
+    /** The socket's 'close' and 'drain' listeners (removed on an upgrade). */
+    this.onClose = () => this.onSocketClose();
+    this.onDrain = () => this.onSocketDrain();
     /** Requests whose responses are not finished, oldest first. */
     this.incomingQueue = [];
     /** Responses waiting for the socket, oldest first. */
@@ -701,10 +706,18 @@ class HttpConnection {
     const server = this.server;
     const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
     this.incoming = null;
+    // The socket leaves HTTP as in Node: HTTP's listeners go, the parser
+    // is freed (socket.parser is null in the 'upgrade' and 'connect'
+    // handlers).
+    socket.removeListener('close', this.onClose);
+    socket.removeListener('close', onServerResponseClose);
+    socket.removeListener('drain', this.onDrain);
     socket.removeListener('timeout', socketOnTimeout);
     socket.removeListener('error', socketOnError);
     delete socket.setEncoding;
     socket[kConn] = null;
+    if (socket.parser === this) this.free();
+    socket.parser = null;
     if (server.listenerCount(eventName) === 0) {
       socket.destroy();
       return;
@@ -783,6 +796,7 @@ class HttpConnection {
   finishMessage(req, rawTrailers) {
     this.parsing = false;
     if (req) {
+      noteReadStarted(req);
       req.complete = true;
       if (rawTrailers && rawTrailers.length) req._addHeaderLines(rawTrailers, rawTrailers.length);
       req.push(null);
@@ -805,11 +819,19 @@ class HttpConnection {
     let err;
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
-    } else {
-      err = new Error(`Parse Error: ${reason}`);
+    } else if (code === 'HPE_INVALID_EOF_STATE') {
+      // The end of stream came mid-message: Node's error from parser.finish()
+      // has no reason in its message, 0 bytes parsed and no rawPacket.
+      err = new Error('Parse Error');
+      err.bytesParsed = 0;
       err.code = code;
       err.reason = reason;
+    } else {
+      // Node's own order of the fields (bytesParsed, code, reason, rawPacket).
+      err = new Error(`Parse Error: ${reason}`);
       err.bytesParsed = bytesParsed;
+      err.code = code;
+      err.reason = reason;
       err.rawPacket = rawPacket;
     }
     socketOnError.call(socket, err);
@@ -849,6 +871,29 @@ class HttpConnection {
    */
   free() {}
 
+  /**
+   * Node's parser.unconsume(): a 'data' or 'readable' listener was added to
+   * the accepted socket, which from now on gets the bytes it reads (the
+   * core sends a copy of each chunk after parsing it, as Node's parser runs
+   * before the listeners added later).
+   */
+  unconsume() {
+    if (this.unconsumed) return;
+    this.unconsumed = true;
+    binding.connUnconsume(this.connId);
+  }
+
+  /**
+   * The accepted socket is being destroyed (ServerSocket#_destroy): the
+   * server stops counting it there, as net.Server does.
+   */
+  onDestroy(socket) {
+    const server = this.server;
+    if (!server[kSockets].delete(socket)) return;
+    server._connections--;
+    if (server[kListener] === null) server._emitCloseIfDrained();
+  }
+
   /** As Node's parser `close()`: nothing to release (the core connection closes with its socket). */
   close() {}
 
@@ -857,9 +902,6 @@ class HttpConnection {
     this.socket.parser = null;
     while (this.incomingQueue.length) this.incomingQueue.shift().destroy(new ConnResetException('aborted'));
     while (this.outgoing.length) this.outgoing.shift().destroy(new ConnResetException('aborted'));
-    // The response on the socket closes too (kSocketCloseHandled).
-    const msg = this.socket._httpMessage;
-    if (msg) emitCloseNT(msg);
   }
 
   resOnFinish(req, res) {

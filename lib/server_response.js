@@ -26,6 +26,7 @@ const {
   OutgoingMessage,
   kOutHeaders,
 } = require('./outgoing_message');
+const { httpPerf, startHttpEntry, stopHttpEntry } = require('./perf');
 
 /**
  * @param {{ method: string, httpVersionMajor: number, httpVersionMinor: number,
@@ -42,6 +43,10 @@ function ServerResponse(req, options) {
   this._sent100 = false;
   this._expect_continue = false;
 
+  if (httpPerf.observed) {
+    startHttpEntry(this, 'HttpRequest', { req: { method: req.method, url: req.url, headers: req.headers } });
+  }
+
   if (req.httpVersionMajor < 1 || req.httpVersionMinor < 1) {
     // HTTP/1.0 clients only get chunked bodies if they asked for them.
     this.useChunkedEncodingByDefault = chunkExpression.test(req.headers.te);
@@ -56,6 +61,15 @@ ServerResponse.prototype.statusMessage = undefined;
 
 /** Emits 'prefinish' once all data reached the socket. */
 ServerResponse.prototype._finish = function _finish() {
+  if (httpPerf.observed) {
+    stopHttpEntry(this, {
+      res: {
+        statusCode: this.statusCode,
+        statusMessage: this.statusMessage,
+        headers: typeof this.getHeaders === 'function' ? this.getHeaders() : {},
+      },
+    });
+  }
   OutgoingMessage.prototype._finish.call(this);
 };
 
@@ -74,9 +88,9 @@ function emitCloseNT(res) {
 }
 
 /**
- * Set on sockets whose server emits their current response's 'close' when
- * they close (rshttp's server does, from its own 'close' listener), so a
- * response need not add and remove a listener of its own.
+ * Set on sockets whose server listens for 'close' with
+ * `onServerResponseClose` once for the whole connection (rshttp's server
+ * does), so a response need not add and remove the listener itself.
  */
 const kSocketCloseHandled = Symbol('kSocketCloseHandled');
 
@@ -224,5 +238,6 @@ module.exports = {
   ServerResponse,
   emitCloseNT,
   kSocketCloseHandled,
+  onServerResponseClose,
   STATUS_CODES,
 };

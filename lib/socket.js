@@ -86,6 +86,28 @@ function writeParts(chunks) {
   return true;
 }
 
+/**
+ * Chunks the core copied to an unconsumed socket (`onReadCopy`): the parser
+ * has had them already, so the HTTP layer's own 'data' listener skips them.
+ */
+const readCopies = new WeakSet();
+
+/** Whether `chunk` is a copy of bytes the core parsed (see `readCopies`). */
+function isReadCopy(chunk) {
+  return readCopies.has(chunk);
+}
+
+/**
+ * Adding a 'data' or 'readable' listener to a socket in HTTP mode
+ * "unconsumes" it, as Node's server does: from then on the listener gets
+ * the bytes the socket reads, besides the parser (`parser.unconsume`).
+ */
+function maybeUnconsume(socket, event) {
+  if (event !== 'data' && event !== 'readable') return;
+  const parser = socket.parser;
+  if (parser !== null && typeof parser.unconsume === 'function') parser.unconsume();
+}
+
 /** What `writeParts` found (one object, reused). */
 const parts = { head: '', latin1: false, body: null };
 
@@ -348,6 +370,8 @@ class ServerSocket extends net.Socket {
   _destroy(err, cb) {
     // The count stays readable once the core has forgotten the connection.
     if (this[kBytesRead] < 0) this[kBytesRead] = this.bytesRead;
+    const handler = this[kHandler];
+    if (handler.onDestroy !== undefined) handler.onDestroy(this);
     const handle = this[kHandle];
     this[kHandle] = null;
     const pending = this[kPendingCb];
@@ -428,6 +452,28 @@ class ServerSocket extends net.Socket {
     return this;
   }
 
+  /**
+   * Readable#pause(); in HTTP mode reading from the connection stops too,
+   * as Node's consumed socket stops its handle on 'pause'.
+   */
+  pause() {
+    super.pause();
+    if (!this[kRaw]) this._readStop();
+    return this;
+  }
+
+  /**
+   * Readable#resume(), and reading from the connection starts again; in
+   * HTTP mode not while the server paused the socket for its responses
+   * (then it pauses again, as Node's 'resume' listener does).
+   */
+  resume() {
+    super.resume();
+    if (this._paused && !this[kRaw]) return this.pause();
+    this._readStart();
+    return this;
+  }
+
   /** Tells the core whether reading holds the event loop (the socket's ref). */
   _applyRef() {
     if (this[kId] !== 0 && !this.destroyed) binding.connRef(this[kId], this[kRefed]);
@@ -446,6 +492,41 @@ class ServerSocket extends net.Socket {
     if (this[kReadStopped] && !this.destroyed) {
       this[kReadStopped] = false;
       binding.connPause(this[kId], false);
+    }
+  }
+
+  on(event, listener) {
+    super.on(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  addListener(event, listener) {
+    super.addListener(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  prependListener(event, listener) {
+    super.prependListener(event, listener);
+    maybeUnconsume(this, event);
+    return this;
+  }
+
+  /**
+   * A chunk the core read and parsed, copied for the socket's own 'data'
+   * listeners once unconsumed: it goes through the Readable side as any
+   * read would (the HTTP layer's listener skips it, see `readCopies`).
+   */
+  onReadCopy(chunk) {
+    readCopies.add(chunk);
+    if (!this.destroyed) {
+      this.push(chunk);
+    } else if (this.readableFlowing) {
+      // Destroyed while its parse events were handled (a parse error): in
+      // Node the parser is one listener of the same 'data' emission, so
+      // the listeners after it still get the chunk.
+      this.emit('data', chunk);
     }
   }
 
@@ -517,6 +598,7 @@ const ownWritev = ServerSocket.prototype._writev;
 
 module.exports = {
   ServerSocket,
+  isReadCopy,
   systemError,
   // For ClientSocket (lib/client_socket.js), which extends ServerSocket.
   kId,

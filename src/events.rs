@@ -52,6 +52,9 @@ pub mod kind {
     /// text reason, u32 count, then
     /// count times (text name, text value).
     pub const RESPONSE: u8 = 15;
+    /// id=conn; bytes a copy of a chunk read in HTTP mode, after the events
+    /// parsing it queued, once JS asked for copies (`Conn::unconsume`).
+    pub const READ_COPY: u8 = 16;
 }
 
 /// Appends fields to the packed buffer.

@@ -392,6 +392,12 @@ pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
     }
 }
 
+/// Sends JS a copy of each chunk read in HTTP mode (`Conn::unconsume`).
+#[napi(js_name = "connUnconsume")]
+pub fn conn_unconsume(id: u32) {
+    with_conn(id, |c| c.unconsume());
+}
+
 /// After an upgrade request: raw bytes to JS (true) or HTTP as usual (false).
 #[napi(js_name = "connUpgrade")]
 pub fn conn_upgrade(id: u32, raw: bool) {

@@ -145,8 +145,10 @@ pub struct Conn {
     last_response_ms: AtomicU64,
     /// A request has started arriving and is not complete yet.
     in_message: AtomicBool,
-    /// Bytes JS handed in to be parsed as if read from the socket.
-    injected: Mutex<BytesMut>,
+    /// Bytes JS handed in to be parsed as if read from the socket, one
+    /// entry per call: each is parsed as one read, as Node's parser is
+    /// given each chunk a socket emits.
+    injected: Mutex<VecDeque<Bytes>>,
     /// A client connection: it parses responses, not requests.
     client: bool,
     /// Deferred writes wait in the queue for `flush_deferred`.
@@ -155,6 +157,9 @@ pub struct Conn {
     response_expect: AtomicU8,
     /// Client only: the request's `maxHeaderSize` (0 = the config's).
     response_max_header: AtomicU32,
+    /// JS listens for the socket's own data: each chunk read in HTTP mode
+    /// is also sent as it is (READ_COPY), after its parse events.
+    unconsumed: AtomicBool,
     /// What decides whether the connection holds the loop (`update_hold`):
     /// JS unref'd it; reading is over (the peer's end, or closed); writes
     /// are pending (as the queue said when last looked at); it holds now.
@@ -186,11 +191,12 @@ impl Conn {
             bytes_read: AtomicU64::new(0),
             last_response_ms: AtomicU64::new(0),
             in_message: AtomicBool::new(true),
-            injected: Mutex::new(BytesMut::new()),
+            injected: Mutex::new(VecDeque::new()),
             client: false,
             deferred: AtomicBool::new(false),
             response_expect: AtomicU8::new(0),
             response_max_header: AtomicU32::new(0),
+            unconsumed: AtomicBool::new(false),
             unrefed: AtomicBool::new(false),
             read_done: AtomicBool::new(false),
             writes_pending: AtomicBool::new(false),
@@ -424,7 +430,7 @@ impl Conn {
     /// Parses `data` as if it had been read from the socket: bytes pushed
     /// into a socket by JS, or everything a virtual connection receives.
     pub fn inject(&self, data: &[u8]) {
-        self.injected.lock().unwrap().extend_from_slice(data);
+        self.injected.lock().unwrap().push_back(Bytes::copy_from_slice(data));
         self.signal(CTL_CHANGED);
     }
 
@@ -491,6 +497,14 @@ impl Conn {
         self.responses_done.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// From now on every chunk read in HTTP mode also reaches JS as it is
+    /// (READ_COPY, after the events parsing it queued): the socket's 'data'
+    /// listeners see the bytes as well as the parser, as in Node once a
+    /// server socket is "unconsumed".
+    pub fn unconsume(&self) {
+        self.unconsumed.store(true, Ordering::Release);
+    }
+
     /// After an upgrade request: hand the socket to JS raw, or go on with HTTP.
     pub fn upgrade_decision(&self, raw: bool) {
         self.signal(if raw { CTL_UPGRADE_RAW } else { CTL_UPGRADE_HTTP });
@@ -552,7 +566,8 @@ enum Phase {
     Raw,
     /// After a non-persistent request: further bytes are ignored.
     Discard,
-    /// After a parse error: further bytes are dropped.
+    /// After a parse error: further bytes are not parsed; on a server
+    /// connection each read raises the error again (see `Reader::error`).
     Errored,
 }
 
@@ -573,6 +588,10 @@ struct Reader<'a> {
     /// Body bytes pushed since batch `untaken_gen` was taken.
     untaken_bytes: usize,
     untaken_gen: u64,
+    /// The parse error that stopped a server connection: llhttp keeps its
+    /// error state, so Node's server raises it again (a 'clientError' whose
+    /// rawPacket is the new chunk) for every later chunk the socket reads.
+    error: Option<ParseError>,
 }
 
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
@@ -604,6 +623,8 @@ impl Reader<'_> {
         self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
             w.str(code).str(reason).u32(parsed).bytes(raw);
         });
+        // Later chunks are raised on their own (see `error`).
+        self.buf.clear();
         self.phase = Phase::Errored;
     }
 
@@ -620,6 +641,9 @@ impl Reader<'_> {
                 }
                 _ => {}
             }
+        }
+        if !self.conn.client {
+            self.error = Some(e);
         }
         self.client_error(e.code(), e.reason());
     }
@@ -738,7 +762,17 @@ impl Reader<'_> {
                     }
                     return;
                 }
-                Phase::Discard | Phase::Errored => {
+                Phase::Errored => {
+                    if let Some(e) = self.error.filter(|_| !self.buf.is_empty()) {
+                        let raw = &self.buf[..];
+                        self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
+                            w.str(e.code()).str(e.reason()).u32(0).bytes(raw);
+                        });
+                    }
+                    self.buf.clear();
+                    return;
+                }
+                Phase::Discard => {
                     self.buf.clear();
                     return;
                 }
@@ -913,6 +947,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         last_read_ms: now_ms(),
         untaken_bytes: 0,
         untaken_gen: 0,
+        error: None,
     };
     conn.update_hold();
     let mut eof = false;
@@ -938,10 +973,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         let injected = std::mem::take(&mut *conn.injected.lock().unwrap());
         if !injected.is_empty() {
-            r.buf.extend_from_slice(&injected);
             r.last_read_ms = now_ms();
-            r.process();
-            injected_total = injected_total.wrapping_add(injected.len() as u32);
+            for chunk in &injected {
+                r.buf.extend_from_slice(chunk);
+                r.process();
+                injected_total = injected_total.wrapping_add(chunk.len() as u32);
+            }
             queue.push(kind::INJECTED, conn.id, |w| {
                 w.u32(injected_total);
             });
@@ -1041,7 +1078,14 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Ok(n) => {
                         conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
                         r.last_read_ms = now_ms();
+                        let copy = (r.phase != Phase::Raw && conn.unconsumed.load(Ordering::Acquire))
+                            .then(|| Bytes::copy_from_slice(&r.buf[r.buf.len() - n..]));
                         r.process();
+                        if let Some(chunk) = copy {
+                            queue.push(kind::READ_COPY, conn.id, |w| {
+                                w.bytes(&chunk);
+                            });
+                        }
                         if r.buf.is_empty() {
                             buffers::give(std::mem::take(&mut r.buf));
                         }

@@ -1,0 +1,135 @@
+'use strict';
+// The server's 'clientError' as llhttp's state decides it, checked on
+// node:http and rshttp alike: after a parse error every later chunk the
+// socket reads raises the error again with that chunk as rawPacket (on an
+// accepted socket and on a stream emitted as 'connection', chunk by chunk),
+// and an end of stream in the middle of a message is HPE_INVALID_EOF_STATE.
+
+const { test } = require('node:test');
+const assert = require('node:assert');
+const net = require('node:net');
+const { once } = require('node:events');
+const nodeHttp = require('node:http');
+const rshttp = require('..');
+
+const T = { timeout: 20_000 };
+const IMPLS = [['node:http', nodeHttp], ['rshttp', rshttp]];
+
+/** A clientError as compared: its message, code, reason, rawPacket (string or undefined) and own keys. */
+function describe(err) {
+  return {
+    message: err.message,
+    code: err.code,
+    reason: err.reason,
+    rawPacket: err.rawPacket === undefined ? undefined : String(err.rawPacket),
+    keys: Object.keys(err),
+  };
+}
+
+/**
+ * Sends `chunks` one at a time (each after the server's clientError for the
+ * previous one) to a server whose 'clientError' listener records errors and
+ * leaves the socket open; then ends. Resolves to the errors recorded.
+ */
+async function eachChunkAfterAnError(http, chunks) {
+  const errors = [];
+  const server = http.createServer(() => {});
+  let client;
+  let next = 0;
+  const sendNext = () => {
+    if (next < chunks.length) client.write(chunks[next++]);
+    else client.end();
+  };
+  server.on('clientError', (err) => {
+    errors.push(describe(err));
+    sendNext();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  client = net.connect(server.address().port, '127.0.0.1');
+  client.resume();
+  await once(client, 'connect');
+  sendNext();
+  await once(client, 'close');
+  await new Promise((resolve) => server.close(resolve));
+  return errors;
+}
+
+/** Writes `bytes` and ends; resolves to the server's clientErrors and what the client read. */
+async function endMidMessage(http, bytes) {
+  const errors = [];
+  const server = http.createServer(() => {});
+  server.on('clientError', (err, socket) => {
+    errors.push(describe(err));
+    socket.destroy();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = net.connect(server.address().port, '127.0.0.1');
+  let read = '';
+  client.on('data', (d) => { read += d; });
+  client.end(bytes);
+  await once(client, 'close');
+  await new Promise((resolve) => server.close(resolve));
+  return { errors, read };
+}
+
+for (const [name, http] of IMPLS) {
+  test(`${name}: after a parse error each later chunk raises it again with that chunk as rawPacket`, T, async () => {
+    const errors = await eachChunkAfterAnError(http, ['*', '*', 'GET / HTTP/1.1\r\n\r\n']);
+    const expect = (raw) => ({
+      message: 'Parse Error: Invalid method encountered',
+      code: 'HPE_INVALID_METHOD',
+      reason: 'Invalid method encountered',
+      rawPacket: raw,
+      keys: ['bytesParsed', 'code', 'reason', 'rawPacket'],
+    });
+    assert.deepStrictEqual(errors, [expect('*'), expect('*'), expect('GET / HTTP/1.1\r\n\r\n')]);
+  });
+
+  test(`${name}: a stream emitted as 'connection' is parsed chunk by chunk, each chunk raising the error`, T, async () => {
+    const errors = [];
+    const httpServer = http.createServer(() => {});
+    const done = new Promise((resolve) => {
+      httpServer.on('clientError', (err, socket) => {
+        errors.push(describe(err).rawPacket);
+        if (errors.length === 2) {
+          socket.destroy();
+          resolve();
+        }
+      });
+    });
+    const netServer = net.createServer((socket) => {
+      // Two chunks are buffered when the HTTP server takes the socket.
+      socket.once('readable', () => {
+        const first = socket.read(1);
+        socket.unshift(first);
+        httpServer.emit('connection', socket);
+      });
+    });
+    netServer.listen(0, '127.0.0.1');
+    await once(netServer, 'listening');
+    const client = net.connect(netServer.address().port, '127.0.0.1');
+    client.on('error', () => {});
+    client.end('123 http://example.com HTTP/1.1\r\n\r\n');
+    await done;
+    client.destroy();
+    await new Promise((resolve) => netServer.close(resolve));
+    assert.deepStrictEqual(errors, ['1', '23 http://example.com HTTP/1.1\r\n\r\n']);
+  });
+
+  test(`${name}: an end of stream in a head or a body is HPE_INVALID_EOF_STATE, between messages it is not`, T, async () => {
+    const eofError = {
+      message: 'Parse Error',
+      code: 'HPE_INVALID_EOF_STATE',
+      reason: 'Invalid EOF state',
+      rawPacket: undefined,
+      keys: ['bytesParsed', 'code', 'reason'],
+    };
+    assert.deepStrictEqual(await endMidMessage(http, 'GET / HTTP/1.1\r\nContent-Length:'),
+      { errors: [eofError], read: '' });
+    const partialBody = await endMidMessage(http, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+    assert.deepStrictEqual(partialBody.errors, [eofError]);
+    assert.deepStrictEqual(await endMidMessage(http, '\r\n\r\n'), { errors: [], read: '' });
+  });
+}
