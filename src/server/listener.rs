@@ -119,11 +119,22 @@ fn bind_socket(target: &ListenTarget, backlog: i32) -> io::Result<(Socket, Bound
             let local = sock.local_addr()?;
             let addr = match local.as_socket() {
                 Some(a) => BoundAddr::Tcp(a),
-                None => BoundAddr::Unix(local.as_pathname().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()),
+                None => BoundAddr::Unix(unix_path(&local)),
             };
             Ok((sock, addr))
         }
         ListenTarget::Handoff => Err(io::Error::new(io::ErrorKind::InvalidInput, "a handoff listener has no socket")),
+    }
+}
+
+/// The path a unix-domain socket address names ("" if unnamed).
+fn unix_path(addr: &SockAddr) -> String {
+    #[cfg(unix)]
+    return addr.as_pathname().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    #[cfg(windows)]
+    {
+        let _ = addr;
+        String::new()
     }
 }
 
