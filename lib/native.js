@@ -173,6 +173,9 @@ function dispatch(batch, end) {
   while (pos < end) {
     const kind = readU8();
     const id = readU32();
+    // Each event says its length: the next one starts there whatever this
+    // one's handler did (threw half-way, or its kind is unknown).
+    const next = readU32() + pos;
     const conn = connections.get(id);
     try {
       switch (kind) {
@@ -293,6 +296,7 @@ function dispatch(batch, end) {
     } catch (err) {
       report(err);
     }
+    pos = next;
   }
   b = null;
   // Responses written while handling the batch leave now; those written by

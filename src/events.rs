@@ -2,7 +2,9 @@
 //! one growing buffer, and JS drains everything pending in one call
 //! (DESIGN.md, "The bridge").
 //!
-//! Layout of one event: `u8 kind`, `u32 id`, then the kind's fields. Numbers
+//! Layout of one event: `u8 kind`, `u32 id`, `u32 length` of what follows,
+//! then the kind's fields (the length lets JS step over an event it cannot
+//! read, or one whose handler threw, and stay aligned). Numbers
 //! are little-endian; `str`/`bytes` are a `u32` length and the bytes; `text`
 //! is an interned string (`strings.rs`): `u8 0` and bytes, `u8 1`, `u16 slot`
 //! and bytes to keep in the slot, or `u8 2` and the `u16 slot` it is in.
@@ -10,7 +12,7 @@
 use crate::strings::{Interned, Interner};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Event kinds, mirrored in `lib/native.js`.
 pub mod kind {
@@ -56,6 +58,9 @@ pub mod kind {
     /// parsing it queued, once JS asked for copies (`Conn::unconsume`).
     pub const READ_COPY: u8 = 16;
 }
+
+/// Bytes before an event's fields: kind, id and length.
+pub const EVENT_HEADER: usize = 9;
 
 /// Appends fields to the packed buffer.
 pub struct EventWriter<'a> {
@@ -122,18 +127,43 @@ impl EventQueue {
         })
     }
 
+    /// The pending events. A panic never leaves the lock poisoned (see
+    /// `push`), and a poisoned one is used as it is: the buffer is always
+    /// whole events.
+    fn packed(&self) -> MutexGuard<'_, Packed> {
+        self.packed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Appends one event of `kind` about `id`, its fields written by `fill`.
+    /// If `fill` panics, the partial event is dropped (and the interning
+    /// table forgotten, since JS never saw what it stored), the lock is
+    /// released unpoisoned, and the panic goes on to the caller's guard.
     pub fn push(&self, kind: u8, id: u32, fill: impl FnOnce(&mut EventWriter)) {
-        let mut p = self.packed.lock().unwrap();
+        let mut p = self.packed();
         let Packed { buf, strings } = &mut *p;
-        let mut w = EventWriter { buf, strings };
-        w.u8(kind).u32(id);
-        fill(&mut w);
+        let start = buf.len();
+        let filled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut w = EventWriter { buf: &mut *buf, strings: &mut *strings };
+            w.u8(kind).u32(id).u32(0);
+            fill(&mut w);
+        }));
+        match filled {
+            Ok(()) => {
+                let len = (buf.len() - start - EVENT_HEADER) as u32;
+                buf[start + 5..start + EVENT_HEADER].copy_from_slice(&len.to_le_bytes());
+            }
+            Err(panic) => {
+                buf.truncate(start);
+                *strings = Interner::default();
+                drop(p);
+                std::panic::resume_unwind(panic);
+            }
+        }
     }
 
     /// True when no event waits.
     pub fn is_empty(&self) -> bool {
-        self.packed.lock().unwrap().buf.is_empty()
+        self.packed().buf.is_empty()
     }
 
     /// When the pending events fit in `cap` bytes, hands them to `f` and
@@ -141,7 +171,7 @@ impl EventQueue {
     /// way. Called on the JS thread.
     pub fn drain_if_within(&self, cap: usize, f: impl FnOnce(&[u8])) -> usize {
         let len = {
-            let buf = &mut self.packed.lock().unwrap().buf;
+            let buf = &mut self.packed().buf;
             let len = buf.len();
             if len > cap {
                 return len;
@@ -162,7 +192,7 @@ impl EventQueue {
     /// Takes every pending event; called on the JS thread.
     pub fn take(&self) -> Vec<u8> {
         let batch = {
-            let buf = &mut self.packed.lock().unwrap().buf;
+            let buf = &mut self.packed().buf;
             let cap = buf.capacity().clamp(4096, 1 << 20);
             std::mem::replace(buf, Vec::with_capacity(cap))
         };
@@ -195,15 +225,44 @@ mod tests {
         });
         assert!(!q.is_empty());
         let batch = q.take();
-        assert_eq!(batch, vec![6, 7, 0, 0, 0, 3, 7, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']);
+        assert_eq!(batch, vec![6, 7, 0, 0, 0, 0, 0, 0, 0, 3, 7, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']);
         assert_eq!(q.generation(), 1);
         assert!(q.is_empty());
         q.push(kind::END, 9, |_| {});
-        assert_eq!(q.drain_if_within(4, |_| panic!("does not fit")), 5);
+        assert_eq!(q.drain_if_within(8, |_| panic!("does not fit")), 9);
         let mut got = Vec::new();
-        assert_eq!(q.drain_if_within(5, |b| got.extend_from_slice(b)), 5);
-        assert_eq!(got, vec![10, 9, 0, 0, 0]);
+        assert_eq!(q.drain_if_within(9, |b| got.extend_from_slice(b)), 9);
+        assert_eq!(got, vec![10, 9, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(q.generation(), 2);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_panic_while_filling_drops_that_event_and_leaves_the_queue_usable() {
+        let q = EventQueue::new();
+        q.push(kind::REQUEST, 1, |w| {
+            w.text(b"Host");
+        });
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            q.push(kind::BODY, 2, |w| {
+                w.text(b"localhost").bytes(b"half");
+                panic!("a bug while writing an event");
+            });
+        }));
+        assert!(caught.is_err());
+        // Not poisoned, and nothing of the half-written event is left.
+        q.push(kind::BODY, 3, |w| {
+            w.text(b"Host");
+        });
+        let batch = q.take();
+        // The first event (its interned name stored in slot 0), then the
+        // third: the table was forgotten, so "Host" is stored again rather
+        // than referred to a slot JS may never have been told about.
+        let first = [2, 1, 0, 0, 0, 11, 0, 0, 0, 1, 0, 0, 4, 0, 0, 0, b'H', b'o', b's', b't'];
+        assert_eq!(&batch[..first.len()], &first);
+        let third = &batch[first.len()..];
+        assert_eq!(&third[..EVENT_HEADER], &[3, 3, 0, 0, 0, 11, 0, 0, 0]);
+        assert_eq!(third[EVENT_HEADER], 1, "stored, not known");
+        assert_eq!(third.len(), EVENT_HEADER + 11);
     }
 }
