@@ -20,6 +20,35 @@ const CASES = {
   // Not inside a request: nothing to answer.
   'blank lines then end': { input: '\r\n\r\n' },
   'complete request then end': { input: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' },
+  // llhttp's grammar (src/proto): the request line.
+  'HTTP/0.9 request line': { input: 'GET /path\r\n\r\n' },
+  'HTTP/0.9 request line with fields': { input: 'GET /path\r\nHost: a\r\n\r\n' },
+  'HTTP/0.9 after a request, bare LF': { input: 'GET / HTTP/1.1\r\nHost:\r\n\r\nGET /\nt:\r\n\r\n' },
+  'HTTP/2.0 request line': { input: 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' },
+  'RTSP method and protocol': { input: 'DESCRIBE / RTSP/1.0\r\n\r\n' },
+  'RTSP method with HTTP/': { input: 'DESCRIBE / HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'target of no form': { input: 'GET 00/old HTTP/1.0\r\n\r\n' },
+  'target that is a bare scheme': { input: 'PUT e HTTP/1.1\r\nHost:\r\nContent-Length:4\r\n\r\ndata' },
+  'CONNECT target with a quote': { input: 'CONNECT " HTTP/1.1\n\n', variant: 'insecure' },
+  'CR CR after the version (insecure)': { input: 'GET / HTTP/1.1\r\r\n', variant: 'insecure' },
+  // Fields.
+  'space before a special colon (insecure)': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', variant: 'insecure' },
+  'obs-fold (insecure)': { input: 'GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n  two \r\n\r\n', variant: 'insecure' },
+  'empty TE folded onto chunked (insecure)': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', variant: 'insecure' },
+  'DEL in a value (insecure)': { input: 'GET / HTTP/1.1\r\nHost: a\r\nX-Del: v\x7fv\r\n\r\n', variant: 'insecure' },
+  'tab after Content-Length': { input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\t\r\n\r\nx' },
+  'empty Content-Length': { input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n' },
+  'bare LF lines (insecure)': { input: 'POST / HTTP/1.1\nHost:\nContent-Length:3\n\nabc', variant: 'insecure' },
+  // Chunked bodies.
+  'chunk size followed by a space': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n' },
+  'chunk size followed by a space (insecure)': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n', variant: 'insecure' },
+  'chunk extension outside the grammar': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;HTTP/2.0x=y\r\nabc\r\n0\r\n\r\n' },
+  'quoted chunk extension': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a="b\\"c";d\r\nabc\r\n0\r\n\r\n' },
+  'Content-Length in trailers': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nContent-Length: 5\r\n\r\n' },
+  // After a message that does not keep the connection.
+  'request after HTTP/1.0': { input: 'GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
+  'request after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
+  'junk after a complete request': { input: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n\x01\x02junk\r\n\r\n' },
 };
 
 let servers;

@@ -9,7 +9,7 @@ const { URL, urlToHttpOptions } = require('url');
 const { addAbortSignal, finished } = require('stream');
 const { OutgoingMessage, kOutHeaders, kNeedDrain, kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const agentModule = require('./agent');
-const { createConnection } = require('./client_socket');
+const { createConnection, kDoneRequest } = require('./client_socket');
 const { httpPerf, startHttpEntry, stopHttpEntry } = require('./perf');
 const { attachParser, deferClose, isForeign, onForeignEnd, switchToRaw } = require('./client_parser');
 const { ConnResetException, codes } = require('./errors');
@@ -346,6 +346,12 @@ function onMessageDone() {
   const req = parser.outgoing;
   socket.removeListener('end', socketOnEnd);
   socket.removeListener('drain', ondrain);
+  // Until the events read with this response are delivered, a parse error
+  // among them still belongs to this request.
+  socket[kDoneRequest] = req;
+  process.nextTick(() => {
+    if (socket[kDoneRequest] === req) socket[kDoneRequest] = null;
+  });
   freeParser(parser, req, socket);
 }
 

@@ -21,6 +21,9 @@ const kKeepAlive = Symbol('kKeepAlive');
 const kPipe = Symbol('kPipe');
 const kConnectHold = Symbol('kConnectHold');
 
+/** The request whose response ended in the batch being delivered. */
+const kDoneRequest = Symbol('kDoneRequest');
+
 const NO_INFO = { family: 0, remoteAddress: '', remotePort: 0, localAddress: '', localPort: 0 };
 
 /** A parent that is connecting: net.Socket#connect returns at once for its child. */
@@ -50,8 +53,14 @@ function announceConnect(socket, normalized) {
  */
 const clientEvents = {
   onResponse(socket, status, minor, flags, reason, raw) {
-    if (socket.parser) socket.parser.onResponse(status, minor, flags, reason, raw);
-    else socket.destroy();
+    if (socket.parser) {
+      socket.parser.onResponse(status, minor, flags, reason, raw);
+    } else {
+      // A response nobody asked for: the socket goes, and what follows it
+      // is no request's business.
+      socket[kDoneRequest] = null;
+      socket.destroy();
+    }
   },
   onBody(socket, chunk) {
     if (socket.parser) socket.parser.onBody(chunk);
@@ -60,8 +69,21 @@ const clientEvents = {
     if (socket.parser) socket.parser.onBodyEnd(raw);
   },
   onClientError(socket, code, reason, parsed, rawPacket) {
-    if (socket.parser) socket.parser.onParseError(code, reason, parsed, rawPacket);
-    else socket.destroy();
+    if (socket.parser) {
+      socket.parser.onParseError(code, reason, parsed, rawPacket);
+      return;
+    }
+    // Bytes read together with a complete response that cannot follow it
+    // (llhttp fails them in the same execute(), before the parser is let
+    // go): the error is that request's, as with node:http.
+    const req = socket[kDoneRequest];
+    socket.destroy();
+    if (req && !req.socket?._hadError) {
+      const err = new Error(`Parse Error: ${reason}`);
+      Object.assign(err, { bytesParsed: parsed, code, reason, rawPacket });
+      if (req.socket) req.socket._hadError = true;
+      req.emit('error', err);
+    }
   },
 };
 
@@ -352,4 +374,4 @@ function createConnection(options, listener, extra) {
   return socket.connect(options, listener);
 }
 
-module.exports = { ClientSocket, createConnection };
+module.exports = { ClientSocket, createConnection, kDoneRequest };

@@ -671,9 +671,11 @@ class HttpConnection {
   onRequest(socket, method, url, minor, flags, raw) {
     const server = this.server;
     const req = new server[kIncomingMessage](socket);
-    req.httpVersionMajor = 1;
+    // The flags' high nibble is the major version (0.9 and 2.0 parse too).
+    const major = flags >> 4;
+    req.httpVersionMajor = major;
     req.httpVersionMinor = minor;
-    req.httpVersion = minor === 1 ? '1.1' : '1.0';
+    req.httpVersion = `${major}.${minor}`;
     req.joinDuplicateHeaders = !!server.joinDuplicateHeaders;
     req.url = url;
     req.method = method;
@@ -756,7 +758,7 @@ class HttpConnection {
     res.on('finish', () => this.resOnFinish(req, res));
 
     let handled = false;
-    if (req.httpVersionMinor === 1) {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
       if (server.requireHostHeader && !rawHas(raw, n, 'host')) {
         res.writeHead(400, ['Connection', 'close']);
         res.end();

@@ -9,7 +9,7 @@ use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::exec::{hold, Deadline};
 use crate::proto::{
-    method_error_offset, parse_request_head, parse_response_head, response_error_offset, BodyDecoder, BodyPiece, HeadLimits, ParseError,
+    method_error_offset, parse_request_head, parse_response_head, BodyDecoder, BodyPiece, Code, HeadLimits, ParseError,
     ResponseExpect,
 };
 use bytes::{Buf, Bytes, BytesMut};
@@ -630,15 +630,12 @@ impl Reader<'_> {
 
     fn parse_error(&mut self, e: ParseError) {
         if self.phase == Phase::Head {
-            match e {
-                ParseError::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
+            match e.code {
+                Code::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
                 // llhttp has consumed everything it was given when the limit trips.
-                ParseError::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
-                // llhttp stops within the head; its end bounds where.
-                _ if self.conn.client => {
-                    let end = self.buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(self.buf.len(), |p| p + 4);
-                    self.bytes_parsed = response_error_offset(&self.buf, e).unwrap_or(end) as u64;
-                }
+                Code::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
+                // Where in the head the parser stopped.
+                _ if self.conn.client => self.bytes_parsed = e.at as u64,
                 _ => {}
             }
         }
@@ -703,11 +700,12 @@ impl Reader<'_> {
                         Ok(Some(h)) => h,
                         Err(e) => return self.parse_error(e),
                     };
-                    self.decoder = BodyDecoder::new(head.framing);
+                    self.decoder = BodyDecoder::with_options(head.framing, self.cfg.limits.lenient, true);
                     self.keep_alive = head.keep_alive;
                     self.requests += 1;
-                    let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done());
-                    let buf = &self.buf[..];
+                    let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done())
+                        | (head.version_major.min(15) << 4);
+                    let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
                     self.queue.push(kind::REQUEST, self.conn.id, |w| {
                         w.u8(head.method).u8(head.version_minor).u8(flags).text(&buf[head.path.clone()]);
                         write_fields(w, buf, &head.headers);
@@ -716,7 +714,7 @@ impl Reader<'_> {
                     self.bytes_parsed += head.head_len as u64;
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
-                        return self.parse_error(ParseError::InvalidTransferEncoding);
+                        return self.parse_error(ParseError::INVALID_TRANSFER_ENCODING);
                     }
                     if head.upgrade {
                         self.phase = Phase::AwaitUpgrade;
@@ -736,8 +734,8 @@ impl Reader<'_> {
                             self.buf.advance(n);
                             self.bytes_parsed += n as u64;
                         }
-                        Ok((n, Some(BodyPiece::End { trailers }))) => {
-                            let buf = &self.buf[..];
+                        Ok((n, Some(BodyPiece::End { trailers, rebuilt }))) => {
+                            let buf = rebuilt.as_deref().unwrap_or(&self.buf[..]);
                             self.queue.push(kind::BODY_END, self.conn.id, |w| write_fields(w, buf, &trailers));
                             self.buf.advance(n);
                             self.bytes_parsed += n as u64;
@@ -773,12 +771,27 @@ impl Reader<'_> {
                     return;
                 }
                 Phase::Discard => {
+                    // llhttp's `closed` state: blank lines are skipped; any
+                    // other byte is an error unless the parser is lenient
+                    // (which also ignores the data).
+                    let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+                    if blank < self.buf.len() && !self.lenient() {
+                        self.buf.advance(blank);
+                        self.bytes_parsed += blank as u64;
+                        return self.parse_error(ParseError::CLOSED_CONNECTION);
+                    }
                     self.buf.clear();
                     return;
                 }
                 Phase::AwaitUpgrade => return,
             }
         }
+    }
+
+    /// Whether the current message is parsed leniently (`insecureHTTPParser`).
+    fn lenient(&self) -> bool {
+        self.cfg.limits.lenient
+            || (self.conn.client && self.conn.response_expect.load(Ordering::Acquire) & EXPECT_LENIENT != 0)
     }
 
     /// Client: parses and delivers one response head. Ok(false) when more
@@ -795,8 +808,10 @@ impl Reader<'_> {
             None => return Ok(false),
             Some(h) => h,
         };
-        self.decoder = BodyDecoder::new(head.framing);
-        self.keep_alive = head.keep_alive || head.is_informational();
+        self.decoder = BodyDecoder::with_options(head.framing, limits.lenient, false);
+        // llhttp's should_keep_alive, 1xx included: after an informational
+        // response with `Connection: close` more bytes are an error.
+        self.keep_alive = head.keep_alive;
         let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done()) | (head.version_major.min(15) << 4);
         let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
         self.queue.push(kind::RESPONSE, self.conn.id, |w| {
@@ -835,10 +850,11 @@ impl Reader<'_> {
     /// last chunk) fails it as llhttp_finish does, so Node's 400 follows.
     fn at_eof(&mut self) {
         self.conn.end_reading();
-        if self.conn.client {
-            self.finish_at_eof();
-        } else if self.inside_message() {
-            self.parse_error(ParseError::InvalidEofState);
+        // A body that runs until close (a response's, or a lenient
+        // request's with a Transfer-Encoding other than chunked) ends here.
+        self.finish_at_eof();
+        if !self.conn.client && self.inside_message() {
+            self.parse_error(ParseError::INVALID_EOF_STATE);
         }
         self.queue.push(kind::END, self.conn.id, |_| {});
     }
