@@ -7,6 +7,7 @@
 
 use super::chars::{HEADER_VALUE, TOKEN};
 use super::error::{err, Code, ParseError};
+use super::Step;
 use std::ops::Range;
 
 /// Message flags, as llhttp's `F_*`.
@@ -87,18 +88,6 @@ fn special(name: &[u8]) -> State {
         17 if is(b"transfer-encoding") => State::TransferEncoding,
         _ => State::General,
     }
-}
-
-/// `Ok(None)`: the input ends before the fields do.
-type Step<T> = Result<Option<T>, ParseError>;
-
-macro_rules! need {
-    ($buf:expr, $i:expr) => {
-        match $buf.get($i) {
-            Some(&b) => b,
-            None => return Ok(None),
-        }
-    };
 }
 
 /// Parses fields from `buf[i..]` up to and including the blank line that

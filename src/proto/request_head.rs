@@ -5,6 +5,7 @@
 
 use super::chars::{ALPHA, URL, USERINFO};
 use super::error::{err, Code, ParseError};
+use super::Step;
 use super::headers::{flag, parse_fields, Ctx, Fields};
 use std::ops::Range;
 
@@ -136,17 +137,6 @@ pub fn method_error_offset(buf: &[u8]) -> usize {
         Ok(Some((_, end))) => end,
         Ok(None) => buf.len(),
     }
-}
-
-type Step<T> = Result<Option<T>, ParseError>;
-
-macro_rules! need {
-    ($buf:expr, $i:expr) => {
-        match $buf.get($i) {
-            Some(&b) => b,
-            None => return Ok(None),
-        }
-    };
 }
 
 /// Where the request target ends, and what follows it.

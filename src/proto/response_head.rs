@@ -4,6 +4,7 @@
 //! 204/304, bodies that run until the connection closes).
 
 use super::error::{err, Code, ParseError};
+use super::Step;
 use super::headers::{flag, parse_fields, Ctx, Fields};
 use super::request_head::version;
 use super::{BodyFraming, HeadLimits};
@@ -47,17 +48,6 @@ impl ResponseHead {
     pub fn is_informational(&self) -> bool {
         (100..200).contains(&self.status) && self.status != 101
     }
-}
-
-type Step<T> = Result<Option<T>, ParseError>;
-
-macro_rules! need {
-    ($buf:expr, $i:expr) => {
-        match $buf.get($i) {
-            Some(&b) => b,
-            None => return Ok(None),
-        }
-    };
 }
 
 /// Parses one response head from the start of `buf`. `Ok(None)` means more
