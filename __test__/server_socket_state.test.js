@@ -8,36 +8,9 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert');
-const net = require('node:net');
 const { once } = require('node:events');
-const nodeHttp = require('node:http');
-const rshttp = require('..');
+const { T, IMPLS, start, stop, connectQuiet: connect } = require('./_both');
 
-const T = { timeout: 20_000 };
-const IMPLS = [['node:http', nodeHttp], ['rshttp', rshttp]];
-
-/** Starts `http.createServer(handler)` on loopback; resolves to the server. */
-async function start(http, handler) {
-  const server = http.createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return server;
-}
-
-/** Closes `server` and every connection it has. */
-function stop(server) {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** A raw client connected to `port` that ignores what it reads. */
-async function connect(port) {
-  const c = net.connect(port, '127.0.0.1');
-  c.on('error', () => {});
-  c.resume();
-  await once(c, 'connect');
-  return c;
-}
 
 for (const [name, http] of IMPLS) {
   test(`${name}: a body the handler does not read pauses the socket ('pause'), reading it resumes it ('resume')`, T, async () => {

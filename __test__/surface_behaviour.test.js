@@ -16,31 +16,8 @@ const { once } = require('node:events');
 const { spawnSync } = require('node:child_process');
 const nodeHttp = require('node:http');
 const rshttp = require('..');
+const { T, IMPLS, start, stop, connect } = require('./_both');
 
-const T = { timeout: 20_000 };
-const IMPLS = [['node:http', nodeHttp], ['rshttp', rshttp]];
-
-/** Starts `http.createServer(handler)` on loopback; resolves to the server. */
-async function start(http, handler, options = {}) {
-  const server = http.createServer(handler);
-  Object.assign(server, options);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return server;
-}
-
-/** Closes `server` and every connection it has; resolves once closed. */
-function stop(server) {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** A raw client; resolves to it once connected. */
-async function connect(port) {
-  const c = net.connect(port, '127.0.0.1');
-  await once(c, 'connect');
-  return c;
-}
 
 /** Resolves to what happens to `c` until it closes: ['data', ...], 'end', ['error', code], 'close'. */
 function outcome(c) {
