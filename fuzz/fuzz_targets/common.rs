@@ -14,39 +14,31 @@ pub trait Ranges {
     fn rebuilt(&self) -> Option<usize>;
 }
 
-impl Ranges for RequestHead {
-    fn ranges(&self) -> Vec<Range<usize>> {
-        let mut v = vec![self.path.clone()];
-        for (n, val) in &self.headers {
-            v.push(n.clone());
-            v.push(val.clone());
+/// The two head types have the same fields for this: a first range
+/// (path or reason), header ranges, `head_len` and `rebuilt`.
+macro_rules! head_ranges {
+    ($head:ty, $first:ident) => {
+        impl Ranges for $head {
+            fn ranges(&self) -> Vec<Range<usize>> {
+                let mut v = vec![self.$first.clone()];
+                for (n, val) in &self.headers {
+                    v.push(n.clone());
+                    v.push(val.clone());
+                }
+                v
+            }
+            fn len(&self) -> usize {
+                self.head_len
+            }
+            fn rebuilt(&self) -> Option<usize> {
+                self.rebuilt.as_ref().map(Vec::len)
+            }
         }
-        v
-    }
-    fn len(&self) -> usize {
-        self.head_len
-    }
-    fn rebuilt(&self) -> Option<usize> {
-        self.rebuilt.as_ref().map(Vec::len)
-    }
+    };
 }
 
-impl Ranges for ResponseHead {
-    fn ranges(&self) -> Vec<Range<usize>> {
-        let mut v = vec![self.reason.clone()];
-        for (n, val) in &self.headers {
-            v.push(n.clone());
-            v.push(val.clone());
-        }
-        v
-    }
-    fn len(&self) -> usize {
-        self.head_len
-    }
-    fn rebuilt(&self) -> Option<usize> {
-        self.rebuilt.as_ref().map(Vec::len)
-    }
-}
+head_ranges!(RequestHead, path);
+head_ranges!(ResponseHead, reason);
 
 /// Checks `parse` on `data` and on each of its prefixes.
 pub fn check_prefixes<H: Ranges + PartialEq + std::fmt::Debug>(
