@@ -270,8 +270,11 @@ class ClientSocket extends ServerSocket {
 
   onConnectFailed(code, errno, address, port) {
     this.connecting = false;
-    // libuv's error numbers are the negated errno values on Linux.
-    const err = new ExceptionWithHostPort(-errno, 'connect', address, port);
+    // libuv's error numbers are the negated errno values on Linux; errno 0
+    // is a connect the core failed itself (a contained internal error).
+    const err = errno === 0 ?
+      Object.assign(new Error(`connect ${code}`), { code, syscall: 'connect' }) :
+      new ExceptionWithHostPort(-errno, 'connect', address, port);
     this._holdConnect(false);
     this.destroy(err);
   }

@@ -145,6 +145,7 @@ impl EventQueue {
         let filled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut w = EventWriter { buf: &mut *buf, strings: &mut *strings };
             w.u8(kind).u32(id).u32(0);
+            crate::inject_panic!("event_push");
             fill(&mut w);
         }));
         match filled {

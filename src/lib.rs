@@ -3,7 +3,7 @@
 //! Layers: `proto` (bytes only), `events` (the packed event queue), `server`
 //! (connection tasks), `client` (connecting; the same tasks), `exec` (the
 //! tasks' executor, socket readiness, deadlines), `uv` (the libuv calls),
-//! `binding` (the only napi code).
+//! `binding` (the only napi code), `guard` (panic containment).
 #[macro_use]
 extern crate napi_derive;
 
@@ -11,6 +11,7 @@ pub mod binding;
 pub mod client;
 pub mod events;
 pub mod exec;
+pub mod guard;
 pub mod proto;
 pub mod server;
 pub mod strings;

@@ -3,7 +3,8 @@
 //! when asked, then run the connection task. A connect JS gives up on is
 //! cancelled by id.
 use crate::events::{kind, EventQueue};
-use crate::exec::spawn;
+use crate::exec::spawn_contained;
+use crate::guard::{lock, INTERNAL_ERROR};
 use crate::server::conn::{self, Conn};
 use crate::exec::reactor::WRITE;
 use crate::server::stream::{Stream, Watched};
@@ -32,7 +33,7 @@ fn pending() -> &'static Mutex<HashMap<u32, Arc<Notify>>> {
 
 /// Stops a connect still in flight; false if `id` is not connecting.
 pub fn cancel(id: u32) -> bool {
-    match pending().lock().unwrap().remove(&id) {
+    match lock(pending()).remove(&id) {
         Some(n) => {
             n.notify_one();
             true
@@ -45,6 +46,9 @@ pub fn cancel(id: u32) -> bool {
 const EINPROGRESS: i32 = 115;
 
 fn errno_code(e: &io::Error) -> &'static str {
+    if crate::guard::is_internal(e) {
+        return INTERNAL_ERROR;
+    }
     match e.raw_os_error() {
         Some(111) => "ECONNREFUSED",
         Some(110) => "ETIMEDOUT",
@@ -125,14 +129,16 @@ async fn establish(target: &ConnectTarget) -> Result<(Stream, Endpoints), (io::E
 pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
-    pending().lock().unwrap().insert(id, stop.clone());
-    spawn(async move {
+    lock(pending()).insert(id, stop.clone());
+    let failed = queue.clone();
+    let task = async move {
+        crate::inject_panic!("connect");
         let res = tokio::select! {
             biased;
             _ = stop.notified() => return,
             res = establish(&target) => res,
         };
-        if pending().lock().unwrap().remove(&id).is_none() {
+        if lock(pending()).remove(&id).is_none() {
             return; // cancelled just as it finished
         }
         match res {
@@ -143,17 +149,28 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
                 queue.push(kind::CONNECTED, id, |w| {
                     w.str(&remote).u16(rport).u8(fam).str(&local).u16(lport);
                 });
-                conn::run(conn, queue, Arc::new(cfg)).await;
+                conn::spawn(conn, queue, Arc::new(cfg));
             }
             Err((e, address, port)) => {
                 let code = errno_code(&e);
-                let errno = e.raw_os_error().unwrap_or(5) as u32;
+                // errno 0: no OS error, JS reports `code` (an internal error).
+                let errno = if crate::guard::is_internal(&e) { 0 } else { e.raw_os_error().unwrap_or(5) as u32 };
                 queue.push(kind::CONNECT_FAILED, id, |w| {
                     w.str(code).u32(errno).str(&address).u16(port);
                 });
             }
         }
-    });
+    };
+    // A panic while connecting fails this connect alone.
+    spawn_contained(
+        task,
+        Some(Box::new(move || {
+            lock(pending()).remove(&id);
+            failed.push(kind::CONNECT_FAILED, id, |w| {
+                w.str(INTERNAL_ERROR).u32(0).str("").u16(0);
+            });
+        })),
+    );
     id
 }
 
@@ -163,6 +180,6 @@ pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let conn = Arc::new(Conn::new_client(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    spawn(conn::run(conn, queue, Arc::new(cfg)));
+    conn::spawn(conn, queue, Arc::new(cfg));
     id
 }

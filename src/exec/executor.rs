@@ -2,7 +2,9 @@
 //! tasks that woke (sockets the loop found ready, JS's calls), fires due
 //! timers (`deadline`), runs the tasks those woke, and ends. The driver runs
 //! turns from the JS thread's libuv loop. Tasks stay on the thread that
-//! spawned them.
+//! spawned them. A task whose poll panics is dropped and its `on_panic`
+//! called (the panic is contained to the task: DESIGN.md, bridge rule 9).
+use crate::guard::{contain, lock};
 use crate::server::clock::now_ms;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -25,11 +27,15 @@ struct Shared {
     remote: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
+/// What a task's owner does when a poll of the task panicked.
+pub type OnPanic = Box<dyn FnOnce()>;
+
 /// One task slot: its future (out while it is polled) and generation.
 struct Slot {
     task: Option<Task>,
     generation: u32,
     waker: Option<(Arc<TaskWaker>, Waker)>,
+    on_panic: Option<OnPanic>,
 }
 
 struct Executor {
@@ -67,7 +73,7 @@ impl Wake for TaskWaker {
         if self.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        self.shared.ready.lock().unwrap().push_back((self.slot, self.generation));
+        lock(&self.shared.ready).push_back((self.slot, self.generation));
         let here = EXEC
             .try_with(|e| Arc::ptr_eq(&e.shared, &self.shared).then(|| e.in_turn.get()))
             .ok()
@@ -81,7 +87,7 @@ impl Wake for TaskWaker {
                 }
             }),
             None => {
-                if let Some(kick) = self.shared.remote.lock().unwrap().as_ref() {
+                if let Some(kick) = lock(&self.shared.remote).as_ref() {
                     kick();
                 }
             }
@@ -90,7 +96,14 @@ impl Wake for TaskWaker {
 }
 
 /// Spawns `fut` on the calling thread's executor; it runs in the next turn.
+/// A panic while polling it drops it.
 pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
+    spawn_contained(fut, None);
+}
+
+/// Spawns `fut` like `spawn`; if a poll of it panics, it is dropped and
+/// `on_panic` runs (to fail what the task served, and tell JS).
+pub fn spawn_contained<F: Future<Output = ()> + 'static>(fut: F, on_panic: Option<OnPanic>) {
     EXEC.with(|e| {
         let task: Task = Box::pin(fut);
         let flag = {
@@ -102,7 +115,7 @@ pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
                     i
                 }
                 None => {
-                    slots.push(Slot { task: None, generation: 0, waker: None });
+                    slots.push(Slot { task: None, generation: 0, waker: None, on_panic: None });
                     (slots.len() - 1) as u32
                 }
             };
@@ -110,6 +123,7 @@ pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
             let flag = Arc::new(TaskWaker { shared: e.shared.clone(), slot, generation: s.generation, queued: AtomicBool::new(false) });
             s.task = Some(task);
             s.waker = Some((flag.clone(), Waker::from(flag.clone())));
+            s.on_panic = on_panic;
             flag
         };
         // Queued like any woken task (the slots are not borrowed while the
@@ -120,7 +134,7 @@ pub fn spawn<F: Future<Output = ()> + 'static>(fut: F) {
 
 /// Whether tasks are woken and wait for a turn.
 pub fn has_ready() -> bool {
-    EXEC.with(|e| !e.shared.ready.lock().unwrap().is_empty())
+    EXEC.with(|e| !lock(&e.shared.ready).is_empty())
 }
 
 /// Sets what a wake outside a turn on this thread calls (the driver arms
@@ -131,14 +145,22 @@ pub fn set_kick(kick: Box<dyn Fn()>) {
 
 /// Sets what a wake from another thread calls (it must be thread-safe).
 pub fn set_remote_kick(kick: Option<Box<dyn Fn() + Send + Sync>>) {
-    EXEC.with(|e| *e.shared.remote.lock().unwrap() = kick);
+    EXEC.with(|e| *lock(&e.shared.remote) = kick);
 }
 
 /// Drops every task (the environment is going away).
 pub fn shutdown() {
     let _ = EXEC.try_with(|e| {
-        let tasks: Vec<Task> = e.slots.borrow_mut().iter_mut().filter_map(|s| s.task.take()).collect();
-        e.shared.ready.lock().unwrap().clear();
+        let tasks: Vec<Task> = e
+            .slots
+            .borrow_mut()
+            .iter_mut()
+            .filter_map(|s| {
+                s.on_panic = None;
+                s.task.take()
+            })
+            .collect();
+        lock(&e.shared.ready).clear();
         *e.kick.borrow_mut() = None;
         drop(tasks);
     });
@@ -148,7 +170,7 @@ pub fn shutdown() {
 /// returns the polls left.
 fn run_ready(e: &Executor, mut budget: usize) -> usize {
     while budget > 0 {
-        let Some((slot, generation)) = e.shared.ready.lock().unwrap().pop_front() else { break };
+        let Some((slot, generation)) = lock(&e.shared.ready).pop_front() else { break };
         let (task, waker) = {
             let mut slots = e.slots.borrow_mut();
             let Some(s) = slots.get_mut(slot as usize) else { continue };
@@ -162,14 +184,25 @@ fn run_ready(e: &Executor, mut budget: usize) -> usize {
         };
         budget -= 1;
         let mut task = task;
-        let done = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        let polled = contain("a connection task", || task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready());
         let mut slots = e.slots.borrow_mut();
         let s = &mut slots[slot as usize];
-        if done {
-            s.waker = None;
-            e.free.borrow_mut().push(slot);
-        } else {
-            s.task = Some(task);
+        match polled {
+            Some(false) => s.task = Some(task),
+            done => {
+                s.waker = None;
+                let on_panic = s.on_panic.take();
+                e.free.borrow_mut().push(slot);
+                drop(slots);
+                if done.is_none() {
+                    // What the task held is dropped first (a panic in a
+                    // destructor is contained too), then its owner is told.
+                    contain("dropping a failed task", || drop(task));
+                    if let Some(f) = on_panic {
+                        contain("failing a task's connection", f);
+                    }
+                }
+            }
         }
     }
     budget

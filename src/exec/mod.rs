@@ -9,4 +9,4 @@ pub mod hold;
 pub mod reactor;
 
 pub use deadline::Deadline;
-pub use executor::{has_ready, set_kick, set_remote_kick, shutdown, spawn, turn};
+pub use executor::{has_ready, set_kick, set_remote_kick, shutdown, spawn, spawn_contained, turn};

@@ -8,6 +8,7 @@ use super::stream::Stream;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::exec::{hold, Deadline};
+use crate::guard::{lock, INTERNAL_ERROR};
 use crate::proto::{
     method_error_offset, parse_request_head, parse_response_head, BodyDecoder, BodyPiece, Code, HeadLimits, ParseError,
     ResponseExpect,
@@ -26,6 +27,7 @@ const CTL_UPGRADE_RAW: u8 = 2;
 const CTL_UPGRADE_HTTP: u8 = 4;
 const CTL_CHANGED: u8 = 8;
 const CTL_EOF: u8 = 16;
+const CTL_FAIL: u8 = 32;
 
 /// Bits of `Conn::response_expect`: what the client's current request
 /// implies for its response (see `ResponseExpect`), and lenient parsing.
@@ -275,7 +277,7 @@ impl Conn {
 
     /// The write queue, locked, unless the connection is closed or ending.
     fn open_queue(&self) -> Result<MutexGuard<'_, WriteQueue>, WriteError> {
-        let q = self.write.lock().unwrap();
+        let q = lock(&self.write);
         if q.closed || q.ending {
             return Err(WriteError::Closed);
         }
@@ -395,7 +397,7 @@ impl Conn {
     pub fn flush_deferred(&self) {
         self.deferred.store(false, Ordering::Release);
         let ok = self.flush().unwrap_or(false);
-        let q = self.write.lock().unwrap();
+        let q = lock(&self.write);
         self.note_writes(&q);
         if !ok || q.want_drain || !q.is_empty() {
             drop(q);
@@ -405,12 +407,12 @@ impl Conn {
 
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
-        self.write.lock().unwrap().len
+        lock(&self.write).len
     }
 
     /// Asks for a DRAIN event once the queue is empty; false if already empty.
     pub fn want_drain(&self) -> bool {
-        let mut q = self.write.lock().unwrap();
+        let mut q = lock(&self.write);
         if q.len == 0 {
             return false;
         }
@@ -420,7 +422,7 @@ impl Conn {
 
     /// Flushes what is queued, half-closes, then closes the connection.
     pub fn end(&self) {
-        let mut q = self.write.lock().unwrap();
+        let mut q = lock(&self.write);
         q.ending = true;
         self.note_writes(&q);
         drop(q);
@@ -430,7 +432,7 @@ impl Conn {
     /// Parses `data` as if it had been read from the socket: bytes pushed
     /// into a socket by JS, or everything a virtual connection receives.
     pub fn inject(&self, data: &[u8]) {
-        self.injected.lock().unwrap().push_back(Bytes::copy_from_slice(data));
+        lock(&self.injected).push_back(Bytes::copy_from_slice(data));
         self.signal(CTL_CHANGED);
     }
 
@@ -440,6 +442,18 @@ impl Conn {
     }
 
     /// Closes the connection now, dropping anything queued.
+    /// Fails the connection after a contained panic in a call JS made on
+    /// it: it closes with `guard::INTERNAL_ERROR` as its error.
+    pub fn fail(&self) {
+        {
+            // No write goes out after the failure.
+            let mut q = lock(&self.write);
+            q.closed = true;
+            self.note_writes(&q);
+        }
+        self.signal(CTL_FAIL);
+    }
+
     pub fn destroy(&self) {
         // What JS wrote before destroying goes out, as a write the kernel had
         // taken would (deferred writes may still be queued).
@@ -453,7 +467,7 @@ impl Conn {
     /// the task ends.
     pub fn reset(&self) {
         {
-            let mut q = self.write.lock().unwrap();
+            let mut q = lock(&self.write);
             q.closed = true;
             q.bufs.clear();
             q.len = 0;
@@ -512,7 +526,7 @@ impl Conn {
 
     /// Writes queued bytes; true once the queue is empty.
     fn flush(&self) -> io::Result<bool> {
-        let mut q = self.write.lock().unwrap();
+        let mut q = lock(&self.write);
         if q.bufs.is_empty() {
             // The usual case: one response (or a few pipelined ones) staged.
             while !q.staged.is_empty() {
@@ -671,6 +685,7 @@ impl Reader<'_> {
     }
 
     fn process_bytes(&mut self) {
+        crate::inject_panic!("parse");
         loop {
             match self.phase {
                 Phase::Head => {
@@ -922,6 +937,9 @@ enum Timer {
 }
 
 fn error_code(e: &io::Error) -> &'static str {
+    if crate::guard::is_internal(e) {
+        return INTERNAL_ERROR;
+    }
     match e.kind() {
         io::ErrorKind::ConnectionReset => "ECONNRESET",
         io::ErrorKind::BrokenPipe => "EPIPE",
@@ -975,9 +993,13 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     let mut deadline = Deadline::new();
     let close_code: &str = loop {
         let ctl = conn.control.swap(0, Ordering::AcqRel);
+        if ctl & CTL_FAIL != 0 {
+            break INTERNAL_ERROR;
+        }
         if ctl & CTL_DESTROY != 0 {
             break "";
         }
+        crate::inject_panic!(if conn.client { "client_task" } else { "server_task" });
         if ctl & CTL_UPGRADE_RAW != 0 && r.phase == Phase::AwaitUpgrade {
             // The first DATA event after the switch is the upgrade head, even if empty.
             r.phase = Phase::Raw;
@@ -987,7 +1009,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             });
             r.buf.clear();
         }
-        let injected = std::mem::take(&mut *conn.injected.lock().unwrap());
+        let injected = std::mem::take(&mut *lock(&conn.injected));
         if !injected.is_empty() {
             r.last_read_ms = now_ms();
             for chunk in &injected {
@@ -1008,12 +1030,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             r.process();
         }
         let (want_write, ending, want_drain) = {
-            let q = conn.write.lock().unwrap();
+            let q = lock(&conn.write);
             conn.note_writes(&q);
             (!q.is_empty(), q.ending, q.want_drain)
         };
         if !want_write && want_drain {
-            conn.write.lock().unwrap().want_drain = false;
+            lock(&conn.write).want_drain = false;
             queue.push(kind::DRAIN, conn.id, |_| {});
         }
         if ending && !want_write && !write_shut {
@@ -1021,7 +1043,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             // destroys the connection), as net.Socket#end does.
             conn.stream.shutdown_write();
             write_shut = true;
-            let mut q = conn.write.lock().unwrap();
+            let mut q = lock(&conn.write);
             q.shut = true;
             conn.note_writes(&q);
         }
@@ -1129,8 +1151,14 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             }
         }
     };
+    closed(&conn, &queue, close_code);
+}
+
+/// The end of a connection: writes stop, it lets the loop go, it is
+/// forgotten, and JS hears CLOSE with `code` ("" for a clean close).
+fn closed(conn: &Conn, queue: &EventQueue, code: &str) {
     {
-        let mut q = conn.write.lock().unwrap();
+        let mut q = lock(&conn.write);
         q.closed = true;
         conn.note_writes(&q);
     }
@@ -1138,6 +1166,14 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     registry::remove(conn.id);
     let read = conn.bytes_read();
     queue.push(kind::CLOSE, conn.id, |w| {
-        w.str(close_code).u32(read as u32).u32((read >> 32) as u32);
+        w.str(code).u32(read as u32).u32((read >> 32) as u32);
     });
+}
+
+/// Spawns the task of `conn` on the calling thread's executor. Should a
+/// poll of it panic, the connection closes with `guard::INTERNAL_ERROR`
+/// (its socket with it) and the other connections go on.
+pub fn spawn(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
+    let (c, q) = (conn.clone(), queue.clone());
+    crate::exec::spawn_contained(run(conn, queue, cfg), Some(Box::new(move || closed(&c, &q, INTERNAL_ERROR))));
 }

@@ -5,7 +5,8 @@ use super::config::Timeouts;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue};
 use crate::exec::reactor::READ;
-use crate::exec::{spawn, Deadline};
+use crate::exec::{spawn_contained, Deadline};
+use crate::guard::INTERNAL_ERROR;
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -183,14 +184,24 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
         _ => String::new(),
     };
     let (stop2, queue2, cfg2) = (stop.clone(), queue.clone(), cfg.clone());
-    spawn(async move {
+    let (failed, failed_sock) = (queue.clone(), listening.clone());
+    let task = async move {
         loop {
             let res = tokio::select! {
                 biased;
                 _ = stop2.notified() => break,
                 res = accept(&l) => res,
             };
+            crate::inject_panic!("accept");
             let served = res.and_then(|(s, peer)| serve(&queue2, &cfg2, id, s, peer, &local_path));
+            if let Err(e) = &served {
+                if crate::guard::is_internal(e) {
+                    // The listening socket failed (a contained panic): it
+                    // stops, and says so as an accept error.
+                    stopped(&l, &queue2, id);
+                    break;
+                }
+            }
             if let Err(e) = served {
                 accept_failed(&queue2, id, &e).await;
             }
@@ -199,8 +210,23 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
         if let Some(path) = unix_path {
             let _ = std::fs::remove_file(&path);
         }
-    });
+    };
+    // A panic in the accept loop stops this listener alone, which reports
+    // it as an accept error ('error' on the server).
+    spawn_contained(
+        task,
+        Some(Box::new(move || stopped(&failed_sock, &failed, id))),
+    );
     Ok(Listener { id, addr, fd, stop, timeouts, queue, cfg, sock: Some(listening) })
+}
+
+/// A listener stopped by an internal error: its socket refuses connections
+/// from now on (as after `close`) and JS hears an accept error.
+fn stopped(sock: &Watched, queue: &EventQueue, id: u32) {
+    let _ = sock.socket().shutdown(std::net::Shutdown::Both);
+    queue.push(kind::SERVER_ERROR, id, |w| {
+        w.str(INTERNAL_ERROR);
+    });
 }
 
 /// Starts serving an accepted socket: TCP when its peer has an IP address,
@@ -241,7 +267,7 @@ fn accepted(
     queue.push(kind::CONNECTION, conn.id, |w| {
         w.u32(server_id).str(remote).u16(remote_port).u8(fam).str(local).u16(local_port);
     });
-    spawn(conn::run(conn, queue.clone(), cfg.clone()));
+    conn::spawn(conn, queue.clone(), cfg.clone());
 }
 
 async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
@@ -265,6 +291,6 @@ pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let conn = Arc::new(Conn::new(registry::next_id(), Stream::Virtual, &cfg));
     let id = conn.id;
     registry::insert(conn.clone());
-    spawn(conn::run(conn, queue, cfg));
+    conn::spawn(conn, queue, cfg);
     id
 }

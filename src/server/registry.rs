@@ -3,6 +3,7 @@ use super::conn::Conn;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
+use crate::guard::lock;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Hashes a u32 id with one multiplication (ids are sequential, not chosen
@@ -39,20 +40,20 @@ pub fn next_id() -> u32 {
 
 /// Adds a connection.
 pub fn insert(conn: Arc<Conn>) {
-    table().lock().unwrap().insert(conn.id, conn);
+    lock(table()).insert(conn.id, conn);
 }
 
 /// Removes a connection.
 pub fn remove(id: u32) {
-    table().lock().unwrap().remove(&id);
+    lock(table()).remove(&id);
 }
 
 /// How many connections are open (every thread's).
 pub fn len() -> usize {
-    table().lock().unwrap().len()
+    lock(table()).len()
 }
 
 /// The connection with `id`, while it is open.
 pub fn get(id: u32) -> Option<Arc<Conn>> {
-    table().lock().unwrap().get(&id).cloned()
+    lock(table()).get(&id).cloned()
 }

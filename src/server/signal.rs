@@ -3,6 +3,7 @@
 //! connection task that checks it on every turn of its loop (no waiter list
 //! to join and leave each time).
 use std::sync::atomic::{AtomicBool, Ordering};
+use crate::guard::lock;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
@@ -17,7 +18,7 @@ impl Signal {
     /// Leaves a permit and wakes the task if it waits.
     pub fn notify(&self) {
         self.set.store(true, Ordering::Release);
-        if let Some(w) = self.waker.lock().unwrap().as_ref() {
+        if let Some(w) = lock(&self.waker).as_ref() {
             w.wake_by_ref();
         }
     }
@@ -29,7 +30,7 @@ impl Signal {
             return Poll::Ready(());
         }
         {
-            let mut w = self.waker.lock().unwrap();
+            let mut w = lock(&self.waker);
             if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 *w = Some(cx.waker().clone());
             }
