@@ -9,6 +9,7 @@
 //! a connection holds it by libuv's rule (`exec::hold`), and carries wakes
 //! from other threads.
 use crate::events::EventQueue;
+use crate::guard::contain;
 use crate::exec::{self, deadline, hold, reactor};
 use crate::server::clock::{self, now_ms};
 use crate::uv;
@@ -96,7 +97,17 @@ impl Driver {
         if self.driving.replace(true) {
             return;
         }
+        // Reset however the turn ends (a contained panic included), or no
+        // turn would ever run again.
+        struct Driving<'a>(&'a Cell<bool>);
+        impl Drop for Driving<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let driving = Driving(&self.driving);
         self.unschedule();
+        crate::inject_panic!("drive");
         {
             // Stamps taken while this turn's events are read and handled
             // share one clock read, as libuv's loop time does.
@@ -106,7 +117,7 @@ impl Driver {
                 (self.deliver)();
             }
         }
-        self.driving.set(false);
+        drop(driving);
         self.arm_timer();
     }
 
@@ -193,14 +204,33 @@ unsafe fn driver_of(handle: *mut uv::Handle) -> &'static Driver {
     &*(uv::data(handle) as *const Driver)
 }
 
+/// After a contained panic in one of the driver's callbacks: whatever the
+/// interrupted turn left runs from the timer (itself contained).
+fn recover(d: &Driver) {
+    contain("re-arming the driver", || {
+        d.timer_at.set(None);
+        d.arm_timer();
+    });
+}
+
 unsafe extern "C" fn on_check(handle: *mut uv::Handle) {
-    driver_of(handle).drive(true);
+    let d = driver_of(handle);
+    let ran = contain("the driver's turn", || {
+        crate::inject_panic!("on_check");
+        d.drive(true)
+    });
+    if ran.is_none() {
+        recover(d);
+    }
 }
 
 unsafe extern "C" fn on_idle(_handle: *mut uv::Handle) {}
 
 unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
-    driver_of(handle).kick();
+    let d = driver_of(handle);
+    if contain("the driver's wake-up", || d.kick()).is_none() {
+        recover(d);
+    }
 }
 
 /// Tasks JS woke run now. A due deadline gets a turn after the loop's next
@@ -209,25 +239,43 @@ unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
 /// armed) has the timer armed again.
 unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
     let d = driver_of(handle);
-    d.timer_at.set(None);
-    if exec::has_ready() {
-        d.drive(false);
-    }
-    if deadline::earliest().is_some_and(|at| at <= now_ms()) {
-        d.schedule(false);
-    } else {
-        d.arm_timer();
+    let ran = contain("the driver's timer", || {
+        d.timer_at.set(None);
+        crate::inject_panic!("on_timer");
+        if exec::has_ready() {
+            d.drive(false);
+        }
+        if deadline::earliest().is_some_and(|at| at <= now_ms()) {
+            d.schedule(false);
+        } else {
+            d.arm_timer();
+        }
+    });
+    if ran.is_none() {
+        recover(d);
     }
 }
 
+/// Frees the driver once the last of its handles is closed.
 unsafe extern "C" fn on_close(handle: *mut uv::Handle) {
-    let d = uv::data(handle) as *mut Driver;
-    uv::free_handle(handle);
-    let left = (*d).open_handles.get() - 1;
-    (*d).open_handles.set(left);
-    if left == 0 {
-        drop(Box::from_raw(d));
-    }
+    contain("closing the driver", || {
+        crate::inject_panic!("on_close");
+        let d = uv::data(handle) as *mut Driver;
+        uv::free_handle(handle);
+        let left = (*d).open_handles.get() - 1;
+        (*d).open_handles.set(left);
+        if left == 0 {
+            drop(Box::from_raw(d));
+        }
+    });
+}
+
+/// Whether a test build was asked to fail the driver's set-up half-way.
+fn setup_fails() -> bool {
+    #[cfg(feature = "panic-inject")]
+    return crate::guard::inject::chosen("driver_setup");
+    #[cfg(not(feature = "panic-inject"))]
+    false
 }
 
 /// Sets up the calling JS thread's driver on `loop_`; the loop is not held
@@ -255,18 +303,39 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
         deliver,
     }));
     let dr = &*d;
-    let inits: [c_int; 4] = [
-        uv::uv_timer_init(loop_, dr.timer),
-        uv::uv_check_init(loop_, dr.check),
-        uv::uv_idle_init(loop_, dr.idle),
-        uv::uv_async_init(loop_, dr.keep, on_async),
-    ];
-    if inits.iter().any(|&rc| rc != 0) {
-        return Err(io::Error::other("rshttp: cannot set up libuv handles"));
-    }
-    for h in [dr.timer, dr.check, dr.idle, dr.keep] {
+    let handles = [(dr.timer, uv::Kind::Timer), (dr.check, uv::Kind::Check), (dr.idle, uv::Kind::Idle), (dr.keep, uv::Kind::Async)];
+    let mut made = 0;
+    for (i, &(h, _)) in handles.iter().enumerate() {
+        let rc: c_int = match i {
+            0 => uv::uv_timer_init(loop_, h),
+            1 => uv::uv_check_init(loop_, h),
+            // A test build can have this one fail, half-way through.
+            2 if setup_fails() => -12,
+            2 => uv::uv_idle_init(loop_, h),
+            _ => uv::uv_async_init(loop_, h, on_async),
+        };
+        if rc != 0 {
+            break;
+        }
         uv::set_data(h, d as *mut c_void);
         uv::uv_unref(h);
+        made += 1;
+    }
+    if made < handles.len() {
+        // Free what was made: memory libuv never saw at once; initialised
+        // handles are closed, and the last close frees the driver.
+        for &(h, kind) in &handles[made..] {
+            uv::free_unused(h, kind);
+        }
+        if made == 0 {
+            drop(Box::from_raw(d));
+        } else {
+            dr.open_handles.set(made as u8);
+            for &(h, _) in &handles[..made] {
+                uv::uv_close(h, on_close);
+            }
+        }
+        return Err(io::Error::other("rshttp: cannot set up libuv handles"));
     }
     reactor::set_loop(loop_);
     CURRENT.with(|c| c.set(d));

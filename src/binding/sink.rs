@@ -77,13 +77,13 @@ impl Handler {
 
 /// Environment teardown: the driver and its connections go with it.
 unsafe extern "C" fn on_env_cleanup(_arg: *mut std::ffi::c_void) {
-    driver::stop();
+    crate::guard::contain("tearing the driver down", driver::stop);
 }
 
 /// Sets up this environment's driver: `entry()` is called after each turn
 /// that queued events and takes them with `takeBatch()`; `fatal(err)` raises
 /// an exception that escaped `entry` with `raiseUncaught(err)`.
-#[napi(js_name = "initSink")]
+#[napi(js_name = "initSink", catch_unwind)]
 pub fn init_sink(env: Env, entry: Function<(), ()>, fatal: Function<Unknown, ()>) -> Result<()> {
     let raw_env = env.raw();
     let handler = {
@@ -120,7 +120,7 @@ thread_local! {
 }
 
 /// Registers `buffer` as the place `takeBatch` copies batches that fit.
-#[napi(js_name = "setBatchBuffer")]
+#[napi(js_name = "setBatchBuffer", catch_unwind)]
 pub fn set_batch_buffer(env: Env, buffer: Unknown) {
     let mut data = std::ptr::null_mut();
     let mut len = 0usize;
@@ -137,7 +137,7 @@ pub fn set_batch_buffer(env: Env, buffer: Unknown) {
 /// Copies every event queued since the last call into the batch buffer and
 /// returns its length; a batch longer than the buffer stays queued for
 /// `takeLargeBatch`.
-#[napi(js_name = "takeBatch")]
+#[napi(js_name = "takeBatch", catch_unwind)]
 pub fn take_batch() -> Result<u32> {
     let (data, cap) = BATCH_BUFFER.with(|b| b.get());
     let len = queue()?.drain_if_within(cap, |batch| {
@@ -148,13 +148,13 @@ pub fn take_batch() -> Result<u32> {
 }
 
 /// The pending batch as its own Buffer (after `takeBatch` said it is large).
-#[napi(js_name = "takeLargeBatch")]
+#[napi(js_name = "takeLargeBatch", catch_unwind)]
 pub fn take_large_batch() -> Result<Buffer> {
     Ok(Buffer::from(queue()?.take()))
 }
 
 /// Raises `err` as an uncaught exception ('uncaughtException', or exit).
-#[napi(js_name = "raiseUncaught")]
+#[napi(js_name = "raiseUncaught", catch_unwind)]
 pub fn raise_uncaught(env: Env, err: Unknown) {
     // SAFETY: inside a JS call on the environment's thread.
     unsafe {
@@ -163,7 +163,7 @@ pub fn raise_uncaught(env: Env, err: Unknown) {
 }
 
 /// Holds the event loop open (`true`) or lets it exit (`false`).
-#[napi(js_name = "refSink")]
+#[napi(js_name = "refSink", catch_unwind)]
 pub fn ref_sink(on: bool) {
     if let Some(d) = driver::current() {
         d.set_ref(on);

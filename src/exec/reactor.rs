@@ -11,6 +11,7 @@
 //! `EAGAIN` (or a read comes back short).
 //!
 //! Everything here runs on the thread whose loop `set_loop` recorded.
+use crate::guard::{contain, internal_io_error};
 use crate::uv;
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
@@ -91,6 +92,9 @@ struct Io {
     index: Cell<usize>,
     /// The owning thread's `LIVE`, to tell a drop on another thread.
     owner: *const c_void,
+    /// A contained panic in this socket's callback failed it: every wait
+    /// on it ends with `guard::internal_io_error`.
+    failed: Cell<bool>,
 }
 
 impl Io {
@@ -102,6 +106,19 @@ impl Io {
             uv::set_data(h, std::ptr::null_mut());
             uv::uv_close(h, uv::free_on_close);
         }
+    }
+
+    /// Fails the socket after a contained panic: both waiting tasks wake
+    /// and see the error; the loop stops watching it.
+    fn fail(&self) {
+        self.failed.set(true);
+        self.ready.set(READ | WRITE);
+        for slot in [&self.reader, &self.writer] {
+            if let Some(w) = slot.take() {
+                w.wake();
+            }
+        }
+        self.watch(0);
     }
 
     /// Starts or stops the handle for `events`.
@@ -128,9 +145,35 @@ fn live_token() -> *const c_void {
     LIVE.try_with(|l| l as *const _ as *const c_void).unwrap_or(std::ptr::null())
 }
 
+/// libuv's poll callback: wakes the tasks waiting on the socket. A panic
+/// fails this socket alone (its connection closes with an internal error).
 unsafe extern "C" fn on_io(handle: *mut uv::Handle, status: c_int, events: c_int) {
     let io = uv::data(handle) as *const Io;
     let Some(io) = io.as_ref() else { return };
+    let hangup = contain("a socket's poll callback", || {
+        crate::inject_panic!("on_io");
+        io_ready(io, status, events)
+    });
+    let hangup = hangup.unwrap_or_else(|| {
+        IN_IO.with(|f| f.set(false));
+        contain("failing a socket", || io.fail());
+        true
+    });
+    // `io` may be freed by the turn: not used past this point.
+    if hangup {
+        contain("a socket's hang-up turn", || {
+            ON_HANGUP.with(|h| {
+                if let Some(f) = h.borrow().as_ref() {
+                    f();
+                }
+            })
+        });
+    }
+}
+
+/// Records what the loop found ready on `io` and wakes its waiting tasks;
+/// true when the peer hung up or the socket failed.
+fn io_ready(io: &Io, status: c_int, events: c_int) -> bool {
     let mut ev = 0;
     if status < 0 {
         // POLLERR: libuv has stopped the handle; the next syscall reports
@@ -166,14 +209,7 @@ unsafe extern "C" fn on_io(handle: *mut uv::Handle, status: c_int, events: c_int
     if status >= 0 {
         io.watch(keep);
     }
-    // `io` may be freed by the turn: not used past this point.
-    if hangup {
-        ON_HANGUP.with(|h| {
-            if let Some(f) = h.borrow().as_ref() {
-                f();
-            }
-        });
-    }
+    hangup
 }
 
 /// A descriptor watched by this thread's loop. Dropping it closes the
@@ -211,6 +247,7 @@ impl Registration {
             writer: Cell::new(None),
             index: Cell::new(0),
             owner: live_token(),
+            failed: Cell::new(false),
         });
         // SAFETY: `io` is boxed and outlives the handle's use of it (drop
         // clears `data` before closing).
@@ -242,8 +279,11 @@ impl Registration {
     /// direction) and the loop watches for it.
     pub fn poll_ready(&self, cx: &mut Context<'_>, bit: u8) -> Poll<io::Result<()>> {
         let io = &*self.io;
-        if io.ready.get() & bit != 0 {
+        if io.ready.get() & bit != 0 && !io.failed.get() {
             return Poll::Ready(Ok(()));
+        }
+        if io.failed.get() {
+            return Poll::Ready(Err(internal_io_error()));
         }
         if io.handle.get().is_null() {
             return Poll::Ready(Err(io::Error::other("rshttp: event loop closed")));
