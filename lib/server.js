@@ -363,6 +363,12 @@ Server.prototype._rshttpBind = function bind(target) {
       }
     }
   } catch (e) {
+    if (!/^[A-Z][A-Z0-9_]*:/.test(String(e.message))) {
+      // Not an OS error: a contained internal error (a panic in the core).
+      if (e.code === 'GenericFailure') e.code = 'ERR_INTERNAL_ASSERTION';
+      process.nextTick(() => this.emit('error', e));
+      return;
+    }
     const [code, syscall, errno] = String(e.message).split(':');
     const address = target.path ?? (target.host ?? '::');
     const err = new UVExceptionWithHostPort(-Number(errno) || -5, syscall || 'listen', address, target.path ? undefined : target.port);

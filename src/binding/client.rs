@@ -5,7 +5,7 @@
 use super::sink;
 use crate::client::{self, ConnectTarget};
 use crate::proto::HeadLimits;
-use crate::server::{registry, ServerConfig};
+use crate::server::ServerConfig;
 use napi::bindgen_prelude::*;
 
 /// Where and how to connect, from the JS `ClientSocket`.
@@ -32,7 +32,7 @@ fn client_config() -> ServerConfig {
 
 /// Starts connecting; returns the connection id. The outcome arrives as a
 /// CONNECTED or CONNECT_FAILED event.
-#[napi(js_name = "clientConnect")]
+#[napi(js_name = "clientConnect", catch_unwind)]
 pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
     let queue = sink::queue()?;
     let target = if let Some(path) = opts.path {
@@ -56,7 +56,7 @@ pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
 
 /// Opens a client connection with no socket; responses are parsed from
 /// what `connInject` hands in.
-#[napi(js_name = "clientOpenVirtual")]
+#[napi(js_name = "clientOpenVirtual", catch_unwind)]
 pub fn client_open_virtual() -> Result<u32> {
     let queue = sink::queue()?;
     Ok(client::open_virtual(queue, client_config()))
@@ -64,23 +64,19 @@ pub fn client_open_virtual() -> Result<u32> {
 
 /// How the next response is read: bits 1 HEAD request, 2 CONNECT, 4 lenient
 /// parsing; `max_header_size` 0 for the default.
-#[napi(js_name = "clientExpect")]
+#[napi(js_name = "clientExpect", catch_unwind)]
 pub fn client_expect(id: u32, bits: u32, max_header_size: u32) {
-    if let Some(c) = registry::get(id) {
-        c.expect_response(bits as u8, max_header_size);
-    }
+    super::server::on_conn(id, (), |c| c.expect_response(bits as u8, max_header_size));
 }
 
 /// Ends the bytes injected into a virtual connection (the stream ended).
-#[napi(js_name = "connInjectEnd")]
+#[napi(js_name = "connInjectEnd", catch_unwind)]
 pub fn conn_inject_end(id: u32) {
-    if let Some(c) = registry::get(id) {
-        c.inject_eof();
-    }
+    super::server::on_conn(id, (), |c| c.inject_eof());
 }
 
 /// Stops a connect in flight; false if `id` is not connecting.
-#[napi(js_name = "clientCancel")]
+#[napi(js_name = "clientCancel", catch_unwind)]
 pub fn client_cancel(id: u32) -> bool {
     client::cancel(id)
 }

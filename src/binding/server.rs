@@ -4,7 +4,8 @@ use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::server::config::Timeouts;
-use crate::server::{registry, ListenTarget, Listener, ServerConfig};
+use crate::guard::contain;
+use crate::server::{registry, Conn, ListenTarget, Listener, ServerConfig};
 use std::sync::Arc;
 use bytes::BytesMut;
 use napi::bindgen_prelude::*;
@@ -87,21 +88,22 @@ fn server_config(opts: &ListenOptions) -> ServerConfig {
 
 /// Opens a connection with no socket, for a stream JS got elsewhere; its
 /// bytes come through `connInject`. Returns the connection id.
-#[napi(js_name = "openVirtual")]
+#[napi(js_name = "openVirtual", catch_unwind)]
 pub fn open_virtual(opts: ListenOptions) -> Result<u32> {
     let queue = sink::queue()?;
     Ok(listener::open_virtual(queue, server_config(&opts)))
 }
 
 /// Parses `data` on connection `id` as if it had been read from its socket.
-#[napi(js_name = "connInject")]
+#[napi(js_name = "connInject", catch_unwind)]
 pub fn conn_inject(id: u32, data: BufferSlice) {
     with_conn(id, |c| c.inject(&data));
 }
 
 /// Binds and starts accepting. Errors carry `CODE:syscall:errno` as message.
-#[napi]
+#[napi(catch_unwind)]
 pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
+    crate::inject_panic!("napi_listen");
     let queue = sink::queue()?;
     let cfg = server_config(&opts);
     let target = if opts.handoff == Some(true) {
@@ -134,7 +136,7 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
 /// Sets a listening server's timeouts in ms (0 = none), for its open
 /// connections too: JS calls it when `server.headersTimeout`,
 /// `requestTimeout` or `keepAliveTimeout` changed after `listen()`.
-#[napi(js_name = "serverSetTimeouts")]
+#[napi(js_name = "serverSetTimeouts", catch_unwind)]
 pub fn server_set_timeouts(id: u32, headers_ms: f64, request_ms: f64, keep_alive_ms: f64) {
     LISTENERS.with(|m| {
         if let Some(l) = m.borrow().get(&id) {
@@ -144,7 +146,7 @@ pub fn server_set_timeouts(id: u32, headers_ms: f64, request_ms: f64, keep_alive
 }
 
 /// Stops a listener from accepting.
-#[napi(js_name = "serverClose")]
+#[napi(js_name = "serverClose", catch_unwind)]
 pub fn server_close(id: u32) {
     if let Some(l) = LISTENERS.with(|m| m.borrow_mut().remove(&id)) {
         l.close();
@@ -154,7 +156,7 @@ pub fn server_close(id: u32) {
 /// Serves a connection accepted elsewhere (a descriptor from a cluster
 /// primary or a `net.Server`) on listener `id`; the caller closes its own
 /// descriptor afterwards. Errors carry `CODE:syscall:errno`.
-#[napi(js_name = "serverAdopt")]
+#[napi(js_name = "serverAdopt", catch_unwind)]
 pub fn server_adopt(id: u32, fd: i32) -> Result<()> {
     LISTENERS.with(|m| match m.borrow().get(&id) {
         Some(l) => l.adopt(fd).map_err(|e| io_error(e, "accept")),
@@ -163,25 +165,36 @@ pub fn server_adopt(id: u32, fd: i32) -> Result<()> {
 }
 
 /// A listening server's socket descriptor (`server._handle.fd`); -1 once closed.
-#[napi(js_name = "serverFd")]
+#[napi(js_name = "serverFd", catch_unwind)]
 pub fn server_fd(id: u32) -> i32 {
     LISTENERS.with(|m| m.borrow().get(&id).map_or(-1, |l| l.fd))
 }
 
-/// Runs `f` on connection `id` if it is still open.
-fn with_conn(id: u32, f: impl FnOnce(&crate::server::Conn)) {
-    if let Some(c) = registry::get(id) {
-        f(&c);
-    }
+/// Runs `f` on connection `id` if it is still open, and returns what it
+/// returns, or `gone` if the connection is not open. A panic in `f` is
+/// contained to this connection, which fails (it closes with an internal
+/// error) while the call returns `gone` (DESIGN.md, bridge rule 9).
+pub(super) fn on_conn<R>(id: u32, gone: R, f: impl FnOnce(&Arc<Conn>) -> R) -> R {
+    let Some(c) = registry::get(id) else { return gone };
+    let done = contain("a call on a connection", || {
+        crate::inject_panic!("napi_conn");
+        f(&c)
+    });
+    done.unwrap_or_else(|| {
+        c.fail();
+        gone
+    })
+}
+
+/// Runs `f` on connection `id` if it is still open (see `on_conn`).
+fn with_conn(id: u32, f: impl FnOnce(&Conn)) {
+    on_conn(id, (), |c| f(c))
 }
 
 /// Writes one buffer; returns bytes still queued, or -1 if the connection is gone.
-#[napi(js_name = "connWrite")]
+#[napi(js_name = "connWrite", catch_unwind)]
 pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
-    match registry::get(id) {
-        Some(c) => c.write(&[&data]).map(|n| n as i64).unwrap_or(-1),
-        None => -1,
-    }
+    on_conn(id, -1, |c| c.write(&[&data]).map(|n| n as i64).unwrap_or(-1))
 }
 
 thread_local! {
@@ -196,16 +209,15 @@ const DEFER_LIMIT: usize = 64 * 1024;
 /// Queues one buffer to be written by the next `flushWrites` (called when
 /// JS has handled a batch of events), or at once if `now`. Returns bytes
 /// queued when past the limit (else 0), or -1 if the connection is gone.
-#[napi(js_name = "connWriteDeferred")]
+#[napi(js_name = "connWriteDeferred", catch_unwind)]
 pub fn conn_write_deferred(id: u32, data: BufferSlice, now: Option<bool>) -> i64 {
-    let Some(c) = registry::get(id) else { return -1 };
-    match c.write_deferred(&[&data]) {
+    on_conn(id, -1, |c| match c.write_deferred(&[&data]) {
         Ok((queued, first)) => {
-            let queued = send_deferred(c, queued, first, now == Some(true));
+            let queued = send_deferred(c.clone(), queued, first, now == Some(true));
             if queued >= DEFER_LIMIT { queued as i64 } else { 0 }
         }
         Err(_) => -1,
-    }
+    })
 }
 
 /// `connWriteDeferred` for a string (a response head, or head and body),
@@ -214,10 +226,13 @@ pub fn conn_write_deferred(id: u32, data: BufferSlice, now: Option<bool>) -> i64
 /// -1 if the connection is gone, else twice the bytes written plus 1 when
 /// the queue is past its limit (JS counts `bytesWritten` from it, with no
 /// second pass over the string). With `now`, written at once instead.
-#[napi(js_name = "connWriteDeferredString")]
+#[napi(js_name = "connWriteDeferredString", catch_unwind)]
 pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>, now: Option<bool>) -> i64 {
-    let Some(c) = registry::get(id) else { return -1 };
-    let body: &[u8] = body.as_deref().unwrap_or(&[]);
+    on_conn(id, -1, |c| write_string(env, c, head, latin1, body.as_deref().unwrap_or(&[]), now == Some(true)))
+}
+
+/// `connWriteDeferredString` on an open connection.
+fn write_string(env: Env, c: &Arc<Conn>, head: Unknown, latin1: bool, body: &[u8], now: bool) -> i64 {
     // SAFETY: napi calls on the JS thread with a live string handle.
     let Some(units) = (unsafe { string_units(env.raw(), head.raw()) }) else { return -1 };
     // A UTF-16 unit is at most 3 UTF-8 bytes; napi writes a NUL after.
@@ -230,7 +245,7 @@ pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool
     });
     match res {
         Ok((written, queued, first)) => {
-            let queued = send_deferred(c, queued, first, now == Some(true));
+            let queued = send_deferred(c.clone(), queued, first, now);
             (written as i64) * 2 + i64::from(queued >= DEFER_LIMIT)
         }
         Err(_) => -1,
@@ -280,11 +295,11 @@ unsafe fn encode_string(env: napi::sys::napi_env, value: napi::sys::napi_value, 
 }
 
 /// Writes everything `connWriteDeferred` queued.
-#[napi(js_name = "flushWrites")]
+#[napi(js_name = "flushWrites", catch_unwind)]
 pub fn flush_writes() {
     let list = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
     for c in &list {
-        c.flush_deferred();
+        on_conn(c.id, (), |c| c.flush_deferred());
     }
     DEFERRED.with(|d| {
         let mut d = d.borrow_mut();
@@ -297,85 +312,79 @@ pub fn flush_writes() {
 }
 
 /// Writes two buffers (a head and a body) in one syscall when it can.
-#[napi(js_name = "connWrite2")]
+#[napi(js_name = "connWrite2", catch_unwind)]
 pub fn conn_write2(id: u32, a: BufferSlice, b: BufferSlice) -> i64 {
-    match registry::get(id) {
-        Some(c) => c.write(&[&a, &b]).map(|n| n as i64).unwrap_or(-1),
-        None => -1,
-    }
+    on_conn(id, -1, |c| c.write(&[&a, &b]).map(|n| n as i64).unwrap_or(-1))
 }
 
 /// Writes several buffers in order.
-#[napi(js_name = "connWritev")]
+#[napi(js_name = "connWritev", catch_unwind)]
 pub fn conn_writev(id: u32, list: Vec<BufferSlice>) -> i64 {
-    match registry::get(id) {
-        Some(c) => {
-            let parts: Vec<&[u8]> = list.iter().map(|b| &b[..]).collect();
-            c.write(&parts).map(|n| n as i64).unwrap_or(-1)
-        }
-        None => -1,
-    }
+    on_conn(id, -1, |c| {
+        let parts: Vec<&[u8]> = list.iter().map(|b| &b[..]).collect();
+        c.write(&parts).map(|n| n as i64).unwrap_or(-1)
+    })
 }
 
 /// Asks for a DRAIN event when the write queue empties; false if it is empty now.
-#[napi(js_name = "connWantDrain")]
+#[napi(js_name = "connWantDrain", catch_unwind)]
 pub fn conn_want_drain(id: u32) -> bool {
-    registry::get(id).map(|c| c.want_drain()).unwrap_or(false)
+    on_conn(id, false, |c| c.want_drain())
 }
 
 /// Flushes, half-closes and closes.
-#[napi(js_name = "connEnd")]
+#[napi(js_name = "connEnd", catch_unwind)]
 pub fn conn_end(id: u32) {
     with_conn(id, |c| c.end());
 }
 
 /// Closes now.
-#[napi(js_name = "connDestroy")]
+#[napi(js_name = "connDestroy", catch_unwind)]
 pub fn conn_destroy(id: u32) {
     with_conn(id, |c| c.destroy());
 }
 
 /// Closes now with an RST instead of a FIN (`socket.resetAndDestroy()`).
-#[napi(js_name = "connReset")]
+#[napi(js_name = "connReset", catch_unwind)]
 pub fn conn_reset(id: u32) {
     with_conn(id, |c| c.reset());
 }
 
 /// The connection's socket descriptor (`socket._handle.fd`); -1 if it has
 /// none (virtual, closed, or still connecting).
-#[napi(js_name = "connFd")]
+#[napi(js_name = "connFd", catch_unwind)]
 pub fn conn_fd(id: u32) -> i32 {
-    registry::get(id).map_or(-1, |c| c.stream.fd())
+    on_conn(id, -1, |c| c.stream.fd())
 }
 
 /// Bytes read from the connection's socket so far (`socket.bytesRead`).
-#[napi(js_name = "connBytesRead")]
+#[napi(js_name = "connBytesRead", catch_unwind)]
 pub fn conn_bytes_read(id: u32) -> f64 {
-    registry::get(id).map_or(0.0, |c| c.bytes_read() as f64)
+    on_conn(id, 0.0, |c| c.bytes_read() as f64)
 }
 
 /// Stops (true) or resumes (false) reading.
-#[napi(js_name = "connPause")]
+#[napi(js_name = "connPause", catch_unwind)]
 pub fn conn_pause(id: u32, paused: bool) {
     with_conn(id, |c| c.pause_read(paused));
 }
 
 /// `socket.ref()` (true) / `socket.unref()` (false): whether the
 /// connection's reading holds the event loop (pending writes always do).
-#[napi(js_name = "connRef")]
+#[napi(js_name = "connRef", catch_unwind)]
 pub fn conn_ref(id: u32, on: bool) {
     with_conn(id, |c| c.set_ref(on));
 }
 
 /// Connections open in the core and, of this thread's, those holding the
 /// event loop: `[open, holding]`, for tests that check none is left behind.
-#[napi(js_name = "connCounts")]
+#[napi(js_name = "connCounts", catch_unwind)]
 pub fn conn_counts() -> Vec<u32> {
     vec![registry::len() as u32, crate::exec::hold::count() as u32]
 }
 
 /// Sets the idle timeout in ms (0 = none).
-#[napi(js_name = "connSetTimeout")]
+#[napi(js_name = "connSetTimeout", catch_unwind)]
 pub fn conn_set_timeout(id: u32, ms: f64) {
     with_conn(id, |c| c.set_timeout(if ms > 0.0 { ms as u64 } else { 0 }));
 }
@@ -384,7 +393,7 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
 /// the first `count` connection ids in `ids`, which JS gathers over a batch
 /// so a batch of responses costs one call. The keep-alive timers start now
 /// (one clock read for the batch), not at the start of the loop's turn.
-#[napi(js_name = "connResponsesDone")]
+#[napi(js_name = "connResponsesDone", catch_unwind)]
 pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
     crate::server::clock::refresh();
     for &id in ids.iter().take(count as usize) {
@@ -393,31 +402,31 @@ pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
 }
 
 /// Sends JS a copy of each chunk read in HTTP mode (`Conn::unconsume`).
-#[napi(js_name = "connUnconsume")]
+#[napi(js_name = "connUnconsume", catch_unwind)]
 pub fn conn_unconsume(id: u32) {
     with_conn(id, |c| c.unconsume());
 }
 
 /// After an upgrade request: raw bytes to JS (true) or HTTP as usual (false).
-#[napi(js_name = "connUpgrade")]
+#[napi(js_name = "connUpgrade", catch_unwind)]
 pub fn conn_upgrade(id: u32, raw: bool) {
     with_conn(id, |c| c.upgrade_decision(raw));
 }
 
 /// TCP_NODELAY.
-#[napi(js_name = "connSetNoDelay")]
+#[napi(js_name = "connSetNoDelay", catch_unwind)]
 pub fn conn_set_no_delay(id: u32, on: bool) {
     with_conn(id, |c| c.stream.set_nodelay(on));
 }
 
 /// TCP keep-alive probes.
-#[napi(js_name = "connSetKeepAlive")]
+#[napi(js_name = "connSetKeepAlive", catch_unwind)]
 pub fn conn_set_keep_alive(id: u32, on: bool, delay_ms: f64) {
     with_conn(id, |c| c.stream.set_keepalive(on, delay_ms.max(0.0) as u64));
 }
 
 /// Whether a request is partly received on the connection.
-#[napi(js_name = "connInMessage")]
+#[napi(js_name = "connInMessage", catch_unwind)]
 pub fn conn_in_message(id: u32) -> bool {
-    registry::get(id).map(|c| c.in_message()).unwrap_or(false)
+    on_conn(id, false, |c| c.in_message())
 }
