@@ -22,6 +22,10 @@ const EV_CONNECTED = 13;
 const EV_CONNECT_FAILED = 14;
 const EV_RESPONSE = 15;
 const EV_READ_COPY = 16;
+/** The highest kind this side decodes. */
+const EV_LAST = EV_READ_COPY;
+/** Bytes before an event's fields: kind (u8), id (u32), length (u32). */
+const EVENT_HEADER = 9;
 
 /** Method names by the index the core sends (src/proto/request_head.rs). */
 const METHOD_NAMES = [
@@ -177,8 +181,14 @@ function dispatch(batch, end) {
     const kind = readU8();
     const id = readU32();
     // Each event says its length: the next one starts there whatever this
-    // one's handler did (threw half-way, or its kind is unknown).
+    // one's handler did (threw half-way).
     const next = readU32() + pos;
+    if (kind === 0 || kind > EV_LAST || next > end) {
+      // Not an event this side knows, or one longer than the batch: what
+      // follows cannot be trusted to be aligned, so the rest is dropped.
+      badBatch(kind, pos - EVENT_HEADER, end);
+      break;
+    }
     const conn = connections.get(id);
     try {
       switch (kind) {
@@ -293,8 +303,6 @@ function dispatch(batch, end) {
           if (l) l.onAcceptError(code);
           break;
         }
-        default:
-          throw new Error(`rshttp: unknown event kind ${kind}`);
       }
     } catch (err) {
       report(err);
@@ -314,6 +322,17 @@ function dispatch(batch, end) {
     pendingErrors = null;
     for (const err of errs) process.nextTick(rethrow, err);
   }
+}
+
+/**
+ * Reports a batch that stopped decoding at `at` (an unknown kind, or a
+ * length past the batch's `end`): a bug in rshttp, never the peer's doing.
+ * A warning, not an exception: the program's own work goes on.
+ */
+function badBatch(kind, at, end) {
+  process.emitWarning(`rshttp: event batch not decodable at byte ${at} of ${end} (kind ${kind}); ` +
+    'the rest of the batch is dropped. This is a bug in rshttp; please report it.',
+  { code: 'ERR_RSHTTP_BAD_BATCH' });
 }
 
 function rethrow(err) {
@@ -375,6 +394,8 @@ function deliver() {
 binding.initSink(deliver, binding.raiseUncaught);
 
 module.exports = {
+  // For tests: decodes a batch as if the core had delivered it.
+  _dispatch: dispatch,
   batchState,
   binding,
   deferWrite,
