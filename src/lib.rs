@@ -4,6 +4,8 @@
 //! (connection tasks), `client` (connecting; the same tasks), `exec` (the
 //! tasks' executor, socket readiness, deadlines), `uv` (the libuv calls),
 //! `binding` (the only napi code), `guard` (panic containment).
+#![deny(unsafe_op_in_unsafe_fn)]
+
 #[macro_use]
 extern crate napi_derive;
 

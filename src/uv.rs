@@ -66,10 +66,11 @@ extern "C" {
 /// # Safety
 /// `lp` is this thread's live loop and `handle` a fresh poll handle.
 pub unsafe fn poll_init(lp: *mut Loop, handle: *mut Handle, sock: crate::exec::reactor::OsSocket) -> c_int {
+    // SAFETY: the caller's contract is libuv's.
     #[cfg(unix)]
-    return uv_poll_init(lp, handle, sock);
+    return unsafe { uv_poll_init(lp, handle, sock) };
     #[cfg(windows)]
-    return uv_poll_init_socket(lp, handle, sock);
+    return unsafe { uv_poll_init_socket(lp, handle, sock) };
 }
 
 fn words(kind: c_int) -> usize {
@@ -88,8 +89,11 @@ pub fn alloc(kind: Kind) -> *mut Handle {
 /// # Safety
 /// `handle` came from `alloc`, was initialised, and libuv no longer uses it.
 pub unsafe fn free_handle(handle: *mut Handle) {
-    let n = words(uv_handle_get_type(handle));
-    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(handle as *mut u64, n)));
+    // SAFETY: an initialised handle from `alloc`, whose size its type gives.
+    unsafe {
+        let n = words(uv_handle_get_type(handle));
+        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(handle as *mut u64, n)));
+    }
 }
 
 /// Frees memory from `alloc` for a handle that was never initialised.
@@ -97,7 +101,8 @@ pub unsafe fn free_handle(handle: *mut Handle) {
 /// # Safety
 /// `handle` came from `alloc(kind)` and libuv never saw it.
 pub unsafe fn free_unused(handle: *mut Handle, kind: Kind) {
-    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(handle as *mut u64, words(kind as c_int))));
+    // SAFETY: `alloc(kind)` made a boxed slice of exactly this many words.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(handle as *mut u64, words(kind as c_int))) });
 }
 
 /// A close callback that only frees the handle's memory.
@@ -105,7 +110,8 @@ pub unsafe fn free_unused(handle: *mut Handle, kind: Kind) {
 /// # Safety
 /// Called by libuv with a handle from `alloc`.
 pub unsafe extern "C" fn free_on_close(handle: *mut Handle) {
-    free_handle(handle);
+    // SAFETY: libuv has closed it; it came from `alloc`.
+    unsafe { free_handle(handle) };
 }
 
 /// The `data` field (a handle's first).
@@ -113,7 +119,8 @@ pub unsafe extern "C" fn free_on_close(handle: *mut Handle) {
 /// # Safety
 /// `handle` points to a live handle.
 pub unsafe fn data(handle: *mut Handle) -> *mut c_void {
-    *(handle as *mut *mut c_void)
+    // SAFETY: `data` is the first field of every uv handle.
+    unsafe { *(handle as *mut *mut c_void) }
 }
 
 /// Sets the `data` field.
@@ -121,5 +128,6 @@ pub unsafe fn data(handle: *mut Handle) -> *mut c_void {
 /// # Safety
 /// `handle` points to a live handle.
 pub unsafe fn set_data(handle: *mut Handle, value: *mut c_void) {
-    *(handle as *mut *mut c_void) = value;
+    // SAFETY: as in `data`.
+    unsafe { *(handle as *mut *mut c_void) = value };
 }

@@ -200,8 +200,13 @@ impl Driver {
     }
 }
 
+/// The driver a handle of its own points to.
+///
+/// # Safety
+/// `handle` is one of a live driver's handles (`start` set its data).
 unsafe fn driver_of(handle: *mut uv::Handle) -> &'static Driver {
-    &*(uv::data(handle) as *const Driver)
+    // SAFETY: the handle's data is its driver, live until its handles close.
+    unsafe { &*(uv::data(handle) as *const Driver) }
 }
 
 /// After a contained panic in one of the driver's callbacks: whatever the
@@ -213,8 +218,14 @@ fn recover(d: &Driver) {
     });
 }
 
+/// The check phase: the turn the poll phase's sockets asked for.
+///
+/// # Safety
+/// Called by libuv with the driver's check handle (as the other callbacks
+/// below are with the driver's own handles).
 unsafe extern "C" fn on_check(handle: *mut uv::Handle) {
-    let d = driver_of(handle);
+    // SAFETY: libuv calls it with the driver's check handle.
+    let d = unsafe { driver_of(handle) };
     let ran = contain("the driver's turn", || {
         crate::inject_panic!("on_check");
         d.drive(true)
@@ -224,10 +235,19 @@ unsafe extern "C" fn on_check(handle: *mut uv::Handle) {
     }
 }
 
+/// Keeps the loop's next poll from blocking while a turn waits.
+///
+/// # Safety
+/// As `on_check` (it touches nothing).
 unsafe extern "C" fn on_idle(_handle: *mut uv::Handle) {}
 
+/// A wake from another thread.
+///
+/// # Safety
+/// As `on_check`, with the driver's async handle.
 unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
-    let d = driver_of(handle);
+    // SAFETY: libuv calls it with the driver's async handle.
+    let d = unsafe { driver_of(handle) };
     if contain("the driver's wake-up", || d.kick()).is_none() {
         recover(d);
     }
@@ -237,8 +257,12 @@ unsafe extern "C" fn on_async(handle: *mut uv::Handle) {
 /// (non-blocking) poll, so input that arrived in time is read before the
 /// deadline fires; one not yet due (it moved later since the timer was
 /// armed) has the timer armed again.
+///
+/// # Safety
+/// As `on_check`, with the driver's timer handle.
 unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
-    let d = driver_of(handle);
+    // SAFETY: libuv calls it with the driver's timer handle.
+    let d = unsafe { driver_of(handle) };
     let ran = contain("the driver's timer", || {
         d.timer_at.set(None);
         crate::inject_panic!("on_timer");
@@ -257,15 +281,22 @@ unsafe extern "C" fn on_timer(handle: *mut uv::Handle) {
 }
 
 /// Frees the driver once the last of its handles is closed.
+///
+/// # Safety
+/// Called by libuv once one of the driver's handles is closed.
 unsafe extern "C" fn on_close(handle: *mut uv::Handle) {
     contain("closing the driver", || {
         crate::inject_panic!("on_close");
-        let d = uv::data(handle) as *mut Driver;
-        uv::free_handle(handle);
-        let left = (*d).open_handles.get() - 1;
-        (*d).open_handles.set(left);
-        if left == 0 {
-            drop(Box::from_raw(d));
+        // SAFETY: libuv has closed one of the driver's handles (freed
+        // here); the driver is freed with the last.
+        unsafe {
+            let d = uv::data(handle) as *mut Driver;
+            uv::free_handle(handle);
+            let left = (*d).open_handles.get() - 1;
+            (*d).open_handles.set(left);
+            if left == 0 {
+                drop(Box::from_raw(d));
+            }
         }
     });
 }
@@ -302,41 +333,11 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
         open_handles: Cell::new(4),
         deliver,
     }));
-    let dr = &*d;
-    let handles = [(dr.timer, uv::Kind::Timer), (dr.check, uv::Kind::Check), (dr.idle, uv::Kind::Idle), (dr.keep, uv::Kind::Async)];
-    let mut made = 0;
-    for (i, &(h, _)) in handles.iter().enumerate() {
-        let rc: c_int = match i {
-            0 => uv::uv_timer_init(loop_, h),
-            1 => uv::uv_check_init(loop_, h),
-            // A test build can have this one fail, half-way through.
-            2 if setup_fails() => -12,
-            2 => uv::uv_idle_init(loop_, h),
-            _ => uv::uv_async_init(loop_, h, on_async),
-        };
-        if rc != 0 {
-            break;
-        }
-        uv::set_data(h, d as *mut c_void);
-        uv::uv_unref(h);
-        made += 1;
-    }
-    if made < handles.len() {
-        // Free what was made: memory libuv never saw at once; initialised
-        // handles are closed, and the last close frees the driver.
-        for &(h, kind) in &handles[made..] {
-            uv::free_unused(h, kind);
-        }
-        if made == 0 {
-            drop(Box::from_raw(d));
-        } else {
-            dr.open_handles.set(made as u8);
-            for &(h, _) in &handles[..made] {
-                uv::uv_close(h, on_close);
-            }
-        }
-        return Err(io::Error::other("rshttp: cannot set up libuv handles"));
-    }
+    // SAFETY: just made; freed only by the handles' close callbacks.
+    let dr = unsafe { &*d };
+    // SAFETY: libuv calls on the caller's live loop (its contract), with
+    // handles made above.
+    unsafe { init_handles(loop_, d) }?;
     reactor::set_loop(loop_);
     CURRENT.with(|c| c.set(d));
     exec::set_kick(Box::new(|| {
@@ -361,6 +362,53 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
         unsafe { uv::uv_async_send(keep.0) };
     })));
     Ok(())
+}
+
+/// Initialises the driver's four handles on `loop_`. If one fails, frees
+/// what was made (memory libuv never saw at once; initialised handles are
+/// closed, and the last close frees the driver) and says so.
+///
+/// # Safety
+/// `loop_` is the calling thread's live loop; `d` a fresh driver from
+/// `start` whose handles libuv has not seen.
+unsafe fn init_handles(loop_: *mut uv::Loop, d: *mut Driver) -> io::Result<()> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let dr = &*d;
+        let handles = [(dr.timer, uv::Kind::Timer), (dr.check, uv::Kind::Check), (dr.idle, uv::Kind::Idle), (dr.keep, uv::Kind::Async)];
+        let mut made = 0;
+        for (i, &(h, _)) in handles.iter().enumerate() {
+            let rc: c_int = match i {
+                0 => uv::uv_timer_init(loop_, h),
+                1 => uv::uv_check_init(loop_, h),
+                // A test build can have this one fail, half-way through.
+                2 if setup_fails() => -12,
+                2 => uv::uv_idle_init(loop_, h),
+                _ => uv::uv_async_init(loop_, h, on_async),
+            };
+            if rc != 0 {
+                break;
+            }
+            uv::set_data(h, d as *mut c_void);
+            uv::uv_unref(h);
+            made += 1;
+        }
+        if made == handles.len() {
+            return Ok(());
+        }
+        for &(h, kind) in &handles[made..] {
+            uv::free_unused(h, kind);
+        }
+        if made == 0 {
+            drop(Box::from_raw(d));
+        } else {
+            dr.open_handles.set(made as u8);
+            for &(h, _) in &handles[..made] {
+                uv::uv_close(h, on_close);
+            }
+        }
+        Err(io::Error::other("rshttp: cannot set up libuv handles"))
+    }
 }
 
 /// Tears the calling thread's driver down as its environment exits: drops

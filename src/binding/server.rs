@@ -272,7 +272,8 @@ fn send_deferred(c: std::sync::Arc<crate::server::Conn>, queued: usize, first: b
 /// On the JS thread of `env`, with `value` a live handle.
 unsafe fn string_units(env: napi::sys::napi_env, value: napi::sys::napi_value) -> Option<usize> {
     let mut len = 0usize;
-    let status = napi::sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut len);
+    // SAFETY: the caller's contract; a null buffer asks for the length only.
+    let status = unsafe { napi::sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut len) };
     (status == napi::sys::Status::napi_ok).then_some(len)
 }
 
@@ -287,10 +288,12 @@ unsafe fn encode_string(env: napi::sys::napi_env, value: napi::sys::napi_value, 
     debug_assert!(buf.capacity() - buf.len() >= room);
     let dst = buf.spare_capacity_mut().as_mut_ptr() as *mut std::ffi::c_char;
     let mut written = 0usize;
-    if get(env, value, dst, room, &mut written) != sys::Status::napi_ok {
+    // SAFETY: the caller's contract; `dst` has `room` bytes spare.
+    if unsafe { get(env, value, dst, room, &mut written) } != sys::Status::napi_ok {
         return None;
     }
-    buf.set_len(buf.len() + written);
+    // SAFETY: napi initialised `written` bytes (the NUL after them not counted).
+    unsafe { buf.set_len(buf.len() + written) };
     Some(written)
 }
 

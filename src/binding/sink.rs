@@ -38,19 +38,23 @@ impl Handler {
     /// On the JS thread of `self.env`, inside an open handle scope.
     unsafe fn make_callback(&self, func: sys::napi_ref, args: &[sys::napi_value]) -> Option<sys::napi_value> {
         let env = self.env;
-        let mut f = std::ptr::null_mut();
-        sys::napi_get_reference_value(env, func, &mut f);
-        // MakeCallback needs an object receiver.
-        let mut recv = std::ptr::null_mut();
-        sys::napi_get_global(env, &mut recv);
-        let mut result = std::ptr::null_mut();
-        let status = sys::napi_make_callback(env, self.context, recv, f, args.len(), args.as_ptr(), &mut result);
-        if status != sys::Status::napi_pending_exception {
-            return None;
+        // SAFETY: napi calls on the environment's thread (the caller's
+        // contract), with references this handler holds.
+        unsafe {
+            let mut f = std::ptr::null_mut();
+            sys::napi_get_reference_value(env, func, &mut f);
+            // MakeCallback needs an object receiver.
+            let mut recv = std::ptr::null_mut();
+            sys::napi_get_global(env, &mut recv);
+            let mut result = std::ptr::null_mut();
+            let status = sys::napi_make_callback(env, self.context, recv, f, args.len(), args.as_ptr(), &mut result);
+            if status != sys::Status::napi_pending_exception {
+                return None;
+            }
+            let mut exc = std::ptr::null_mut();
+            sys::napi_get_and_clear_last_exception(env, &mut exc);
+            Some(exc)
         }
-        let mut exc = std::ptr::null_mut();
-        sys::napi_get_and_clear_last_exception(env, &mut exc);
-        Some(exc)
     }
 
     /// Calls the entry function. An exception escaping it (thrown by a tick
@@ -76,6 +80,9 @@ impl Handler {
 }
 
 /// Environment teardown: the driver and its connections go with it.
+///
+/// # Safety
+/// Called by Node on the environment's thread as it exits.
 unsafe extern "C" fn on_env_cleanup(_arg: *mut std::ffi::c_void) {
     crate::guard::contain("tearing the driver down", driver::stop);
 }

@@ -99,12 +99,18 @@ struct Io {
 
 impl Io {
     /// Closes the handle (libuv removes the descriptor from epoll at once).
+    ///
+    /// # Safety
+    /// On the thread whose loop the handle belongs to, with that loop live.
     unsafe fn close(&self) {
         let h = self.handle.replace(std::ptr::null_mut());
         self.index.set(usize::MAX);
         if !h.is_null() {
-            uv::set_data(h, std::ptr::null_mut());
-            uv::uv_close(h, uv::free_on_close);
+            // SAFETY: a live poll handle of this thread's loop; freed once closed.
+            unsafe {
+                uv::set_data(h, std::ptr::null_mut());
+                uv::uv_close(h, uv::free_on_close);
+            }
         }
     }
 
@@ -147,9 +153,14 @@ fn live_token() -> *const c_void {
 
 /// libuv's poll callback: wakes the tasks waiting on the socket. A panic
 /// fails this socket alone (its connection closes with an internal error).
+///
+/// # Safety
+/// Called by libuv, on the loop's thread, with a poll handle `Registration`
+/// made.
 unsafe extern "C" fn on_io(handle: *mut uv::Handle, status: c_int, events: c_int) {
-    let io = uv::data(handle) as *const Io;
-    let Some(io) = io.as_ref() else { return };
+    // SAFETY: the handle's data is its live registration, or null once
+    // that is dropped (see `Io::close`).
+    let Some(io) = (unsafe { (uv::data(handle) as *const Io).as_ref() }) else { return };
     let hangup = contain("a socket's poll callback", || {
         crate::inject_panic!("on_io");
         io_ready(io, status, events)
