@@ -7,14 +7,16 @@
 // (an Agent's createConnection returning its own Duplex) are read into a
 // virtual core connection, so they parse the same way.
 
-const { InjectedInput, binding, connections } = require('./native');
+const {
+  InjectedInput, binding, connections, EXPECT, FLAG_HAS_BODY, FLAG_KEEP_ALIVE, FLAG_UPGRADE,
+} = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
 const { ClientSocket } = require('./client_socket');
 
-/** Bits of `clientExpect` (src/server/conn.rs EXPECT_*). */
-const EXPECT_HEAD = 1;
-const EXPECT_CONNECT = 2;
-const EXPECT_LENIENT = 4;
+/** Bits of `clientExpect` (from the binding's shared constants). */
+const EXPECT_HEAD = EXPECT.HEAD;
+const EXPECT_CONNECT = EXPECT.CONNECT;
+const EXPECT_LENIENT = EXPECT.LENIENT;
 
 const kVirtual = Symbol('kVirtual');
 
@@ -57,12 +59,12 @@ class ResponseParser {
     res._addHeaderLines(raw, max > 0 && raw.length > max ? max : raw.length);
     res.statusCode = status;
     res.statusMessage = reason;
-    res.upgrade = (flags & 2) !== 0;
-    this.onIncoming(res, (flags & 1) !== 0);
+    res.upgrade = (flags & FLAG_UPGRADE) !== 0;
+    this.onIncoming(res, (flags & FLAG_KEEP_ALIVE) !== 0);
     if (this.incoming !== res) return; // freed meanwhile (a double response)
     if (res.upgrade) {
       this.onUpgrade(res);
-    } else if ((flags & 4) === 0) {
+    } else if ((flags & FLAG_HAS_BODY) === 0) {
       this.onBodyEnd(null);
     }
   }

@@ -5,38 +5,41 @@
 
 const binding = require('../binding.js');
 
-/** Event kinds, mirroring src/events.rs. */
-const EV_CONNECTION = 1;
-const EV_REQUEST = 2;
-const EV_BODY = 3;
-const EV_BODY_END = 4;
-const EV_CLIENT_ERROR = 5;
-const EV_DRAIN = 6;
-const EV_CLOSE = 7;
-const EV_TIMEOUT = 8;
-const EV_DATA = 9;
-const EV_END = 10;
-const EV_SERVER_ERROR = 11;
-const EV_INJECTED = 12;
-const EV_CONNECTED = 13;
-const EV_CONNECT_FAILED = 14;
-const EV_RESPONSE = 15;
-const EV_READ_COPY = 16;
+/**
+ * The constants the core shares with JS (src/binding/constants.rs): event
+ * kinds, method names by index, the flag bits of message events and the
+ * bits of `clientExpect`. Taken from the binding, never copied.
+ */
+const shared = binding.constants();
+const EV = shared.events;
+const EV_CONNECTION = EV.CONNECTION;
+const EV_REQUEST = EV.REQUEST;
+const EV_BODY = EV.BODY;
+const EV_BODY_END = EV.BODY_END;
+const EV_CLIENT_ERROR = EV.CLIENT_ERROR;
+const EV_DRAIN = EV.DRAIN;
+const EV_CLOSE = EV.CLOSE;
+const EV_TIMEOUT = EV.TIMEOUT;
+const EV_DATA = EV.DATA;
+const EV_END = EV.END;
+const EV_SERVER_ERROR = EV.SERVER_ERROR;
+const EV_INJECTED = EV.INJECTED;
+const EV_CONNECTED = EV.CONNECTED;
+const EV_CONNECT_FAILED = EV.CONNECT_FAILED;
+const EV_RESPONSE = EV.RESPONSE;
+const EV_READ_COPY = EV.READ_COPY;
 /** The highest kind this side decodes. */
-const EV_LAST = EV_READ_COPY;
+const EV_LAST = Math.max(...Object.values(EV));
 /** Bytes before an event's fields: kind (u8), id (u32), length (u32). */
 const EVENT_HEADER = 9;
 
-/** Method names by the index the core sends (src/proto/request_head.rs). */
-const METHOD_NAMES = [
-  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK',
-  'M-SEARCH', 'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS',
-  'PATCH', 'POST', 'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH',
-  'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
-  // llhttp's others, which node:http also reports as `req.method`.
-  'PRI', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER',
-  'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH',
-];
+/** Method names by the index the core sends. */
+const METHOD_NAMES = shared.methods;
+
+/** Bits of REQUEST and RESPONSE events' flags byte. */
+const FLAG_KEEP_ALIVE = shared.messageFlags.KEEP_ALIVE;
+const FLAG_UPGRADE = shared.messageFlags.UPGRADE;
+const FLAG_HAS_BODY = shared.messageFlags.HAS_BODY;
 
 /** Open connections by id: objects with the `on*` handlers below. */
 const connections = new Map();
@@ -396,6 +399,10 @@ binding.initSink(deliver, binding.raiseUncaught);
 module.exports = {
   // For tests: decodes a batch as if the core had delivered it.
   _dispatch: dispatch,
+  EXPECT: shared.expect,
+  FLAG_HAS_BODY,
+  FLAG_KEEP_ALIVE,
+  FLAG_UPGRADE,
   batchState,
   binding,
   deferWrite,

@@ -5,7 +5,9 @@
 
 const net = require('net');
 const dns = require('dns');
-const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
+const {
+  InjectedInput, binding, connections, listeners, responseDone, FLAG_HAS_BODY, FLAG_KEEP_ALIVE, FLAG_UPGRADE,
+} = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
@@ -685,7 +687,7 @@ class HttpConnection {
     req.joinDuplicateHeaders = !!server.joinDuplicateHeaders;
     req.url = url;
     req.method = method;
-    req.upgrade = (flags & 2) !== 0;
+    req.upgrade = (flags & FLAG_UPGRADE) !== 0;
     let n = raw.length;
     const maxPairs = typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : MAX_HEADER_PAIRS;
     if (maxPairs > 0 && n > maxPairs) {
@@ -693,10 +695,10 @@ class HttpConnection {
       raw.length = n;
     }
     req._addHeaderLines(raw, n);
-    const hasBody = (flags & 4) !== 0;
+    const hasBody = (flags & FLAG_HAS_BODY) !== 0;
     this.incoming = req;
     this.parsing = hasBody;
-    const keepAlive = (flags & 1) !== 0;
+    const keepAlive = (flags & FLAG_KEEP_ALIVE) !== 0;
 
     if (req.upgrade) {
       req.upgrade = method === 'CONNECT' || server.listenerCount('upgrade') > 0;

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// Event kinds, mirrored in `lib/native.js`.
+/// Event kinds. JS takes them from the binding (`constants()`), so this is
+/// their one source.
 pub mod kind {
     /// id=conn; u32 server, str remote address, u16 remote port, u8 family
     /// (4, 6, or 0 for a unix socket), str local address, u16 local port.
@@ -57,6 +58,37 @@ pub mod kind {
     /// id=conn; bytes a copy of a chunk read in HTTP mode, after the events
     /// parsing it queued, once JS asked for copies (`Conn::unconsume`).
     pub const READ_COPY: u8 = 16;
+
+    /// Every kind by name, for JS.
+    pub const ALL: &[(&str, u8)] = &[
+        ("CONNECTION", CONNECTION),
+        ("REQUEST", REQUEST),
+        ("BODY", BODY),
+        ("BODY_END", BODY_END),
+        ("CLIENT_ERROR", CLIENT_ERROR),
+        ("DRAIN", DRAIN),
+        ("CLOSE", CLOSE),
+        ("TIMEOUT", TIMEOUT),
+        ("DATA", DATA),
+        ("END", END),
+        ("SERVER_ERROR", SERVER_ERROR),
+        ("INJECTED", INJECTED),
+        ("CONNECTED", CONNECTED),
+        ("CONNECT_FAILED", CONNECT_FAILED),
+        ("RESPONSE", RESPONSE),
+        ("READ_COPY", READ_COPY),
+    ];
+}
+
+/// Bits of the flags byte of REQUEST and RESPONSE events.
+pub mod flag {
+    pub const KEEP_ALIVE: u8 = 1;
+    pub const UPGRADE: u8 = 2;
+    /// A body follows (BODY events, then BODY_END).
+    pub const HAS_BODY: u8 = 4;
+
+    /// Every bit by name, for JS.
+    pub const ALL: &[(&str, u8)] = &[("KEEP_ALIVE", KEEP_ALIVE), ("UPGRADE", UPGRADE), ("HAS_BODY", HAS_BODY)];
 }
 
 /// Bytes before an event's fields: kind, id and length.
@@ -215,6 +247,13 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_listed_once_and_numbered_from_one() {
+        let mut codes: Vec<u8> = kind::ALL.iter().map(|&(_, k)| k).collect();
+        codes.sort();
+        assert_eq!(codes, (1..=kind::ALL.len() as u8).collect::<Vec<_>>());
+    }
 
     #[test]
     fn packs_events_and_counts_batches() {

@@ -4,5 +4,6 @@
 //! into connections and listeners.
 mod driver;
 mod client;
+mod constants;
 mod server;
 mod sink;

@@ -26,5 +26,5 @@ pub mod response_head;
 
 pub use body::{BodyDecoder, BodyPiece};
 pub use error::{Code, ParseError};
-pub use request_head::{method_error_offset, parse_request_head, BodyFraming, HeadLimits, RequestHead};
+pub use request_head::{method_error_offset, parse_request_head, BodyFraming, HeadLimits, RequestHead, METHODS};
 pub use response_head::{parse_response_head, ResponseExpect, ResponseHead};

@@ -31,9 +31,12 @@ const CTL_FAIL: u8 = 32;
 
 /// Bits of `Conn::response_expect`: what the client's current request
 /// implies for its response (see `ResponseExpect`), and lenient parsing.
+/// JS takes them from the binding (`constants()`).
 pub const EXPECT_HEAD: u8 = 1;
 pub const EXPECT_CONNECT: u8 = 2;
 pub const EXPECT_LENIENT: u8 = 4;
+/// Every `EXPECT_*` bit by name, for JS.
+pub const EXPECT_ALL: &[(&str, u8)] = &[("HEAD", EXPECT_HEAD), ("CONNECT", EXPECT_CONNECT), ("LENIENT", EXPECT_LENIENT)];
 
 /// Body or raw bytes a connection may have waiting in the event queue before
 /// JS takes them; past this it stops reading, so a paused request holds.
@@ -949,10 +952,12 @@ fn error_code(e: &io::Error) -> &'static str {
     }
 }
 
-/// The flags byte of REQUEST and RESPONSE events (`events::kind`): 1
-/// keep-alive, 2 upgrade, 4 a body follows.
+/// The flags byte of REQUEST and RESPONSE events (`events::flag`).
 fn message_flags(keep_alive: bool, upgrade: bool, has_body: bool) -> u8 {
-    (keep_alive as u8) | ((upgrade as u8) << 1) | ((has_body as u8) << 2)
+    use crate::events::flag;
+    (if keep_alive { flag::KEEP_ALIVE } else { 0 })
+        | (if upgrade { flag::UPGRADE } else { 0 })
+        | (if has_body { flag::HAS_BODY } else { 0 })
 }
 
 /// What woke a connection task's wait.
