@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 
-// npm test: the unit tests (`node --test __test__/`), the ecosystem suite
+// npm test: the Rust tests (`cargo test --lib`: the protocol layer and the
+// connection core over virtual streams), the unit tests (`node --test __test__/`), the ecosystem suite
 // (scripts/ecosystem.js: real npm packages over rshttp and node:http), then
 // the conformance run (scripts/node-compat.js) for each of
 // CONFORMANCE_SIDES: `all` (rshttp's server and client) and `server`
@@ -15,9 +16,9 @@ const CONFORMANCE_SIDES = ['all', 'server'];
 
 const root = path.join(__dirname, '..');
 
-function run(title, args) {
-  process.stdout.write(`\n== ${title}: node ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+function run(title, args, command = process.execPath) {
+  process.stdout.write(`\n== ${title}: ${command === process.execPath ? 'node' : command} ${args.join(' ')}\n`);
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (r.error) {
     process.stderr.write(`${title}: ${r.error.message}\n`);
     return false;
@@ -25,6 +26,7 @@ function run(title, args) {
   return r.status === 0;
 }
 
+const rust = run('rust tests', ['test', '--lib', '--quiet'], 'cargo');
 const unit = run('unit tests', ['--test', '__test__/']);
 const ecosystem = run('ecosystem', [path.join('scripts', 'ecosystem.js')]);
 let conformance = true;
@@ -34,6 +36,6 @@ for (const side of CONFORMANCE_SIDES) {
   }
 }
 
-process.stdout.write(`\nnpm test: unit tests ${unit ? 'passed' : 'FAILED'}, ` +
+process.stdout.write(`\nnpm test: rust tests ${rust ? 'passed' : 'FAILED'}, unit tests ${unit ? 'passed' : 'FAILED'}, ` +
   `ecosystem ${ecosystem ? 'passed' : 'FAILED'}, conformance ${conformance ? 'passed' : 'FAILED'}\n`);
-process.exitCode = unit && ecosystem && conformance ? 0 : 1;
+process.exitCode = rust && unit && ecosystem && conformance ? 0 : 1;
