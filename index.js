@@ -11,6 +11,7 @@ const { ServerResponse } = require('./lib/server_response');
 const { OutgoingMessage, validateHeaderName, validateHeaderValue } = require('./lib/outgoing_message');
 const { METHODS, STATUS_CODES } = require('./lib/http_common');
 const { validateInteger } = require('./lib/validators');
+const { setIoThreads } = require('./lib/io_mode');
 
 const nodeClient = process.env.RSHTTP_CLIENT === 'node';
 const agentModule = nodeClient ? nodeHttp : require('./lib/agent');
@@ -46,6 +47,15 @@ module.exports = {
   request: client.request,
   setMaxIdleHTTPParsers,
 };
+
+// rshttp's own: the I/O driver (lib/io_mode.js). Not enumerable, so the
+// module's keys stay node:http's.
+Object.defineProperty(module.exports, 'setIoThreads', {
+  configurable: true,
+  writable: true,
+  enumerable: false,
+  value: setIoThreads,
+});
 
 Object.defineProperty(module.exports, 'maxHeaderSize', {
   configurable: true,

@@ -23,4 +23,6 @@ export const {
   setMaxIdleHTTPParsers,
   maxHeaderSize,
   globalAgent,
+  // rshttp's own (lib/io_mode.js).
+  setIoThreads,
 } = http;

@@ -16,6 +16,8 @@ const { ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_IP_ADDRESS, ERR_INVALID_ARG_TYPE
 
 const kConnectTimer = Symbol('kConnectTimer');
 const kOnConnect = Symbol('kOnConnect');
+/** `_expectResponse`'s bits told before the core had the connection. */
+const kPendingExpect = Symbol('kPendingExpect');
 const kNoDelay = Symbol('kNoDelay');
 const kKeepAlive = Symbol('kKeepAlive');
 const kPipe = Symbol('kPipe');
@@ -95,6 +97,7 @@ class ClientSocket extends ServerSocket {
     this.connecting = false;
     this[kConnectTimer] = null;
     this[kOnConnect] = null;
+    this[kPendingExpect] = null;
     this[kNoDelay] = undefined;
     this[kKeepAlive] = undefined;
     this[kPipe] = false;
@@ -218,6 +221,11 @@ class ClientSocket extends ServerSocket {
     this[kId] = id;
     connections.set(id, this);
     this._holdConnect(this[kRefed]);
+    const expect = this[kPendingExpect];
+    if (expect !== null) {
+      this[kPendingExpect] = null;
+      binding.clientExpect(id, expect[0], expect[1]);
+    }
   }
 
   _applyRef() {
@@ -263,6 +271,7 @@ class ClientSocket extends ServerSocket {
     if (this[kNoDelay] !== undefined) binding.connSetNoDelay(this[kId], this[kNoDelay]);
     const pending = this[kOnConnect];
     this[kOnConnect] = null;
+    this[kPendingExpect] = null;
     if (pending) for (const fn of pending) fn();
     this.emit('connect');
     this.emit('ready');
@@ -356,9 +365,14 @@ class ClientSocket extends ServerSocket {
 
   /** How the core reads the next response: HEAD/CONNECT/lenient bits, head size limit. */
   _expectResponse(bits, maxHeaderSize) {
-    this._whenConnected(() => {
-      if (this[kId] !== 0) binding.clientExpect(this[kId], bits, maxHeaderSize);
-    });
+    // Told at once once the core has the connection (even while it
+    // connects: a server may answer before JS hears it is connected).
+    if (this[kId] !== 0) {
+      binding.clientExpect(this[kId], bits, maxHeaderSize);
+      return;
+    }
+    // Not connecting yet (a name being looked up): told as it starts.
+    this[kPendingExpect] = [bits, maxHeaderSize];
   }
 }
 

@@ -65,8 +65,9 @@ function report(err) {
   (pendingErrors ||= []).push(err);
 }
 
-/** The batch being decoded and the read position in it. */
+/** The batch being delivered (null between batches), its length and the read position in it. */
 let b = null;
+let batchEnd = 0;
 let pos = 0;
 
 function readU8() {
@@ -175,12 +176,21 @@ function flushBatch() {
   if (doneCount !== 0) reportDone();
 }
 
-/** Decodes the first `end` bytes of `batch` and delivers the events in order. */
-function dispatch(batch, end) {
-  b = batch;
-  pos = 0;
+/**
+ * Decodes and delivers, from the batch's read position, the events of one
+ * connection in a row (the first event's): Node handles each socket's read
+ * in its own callback, whose end runs the nextTick queue and microtasks, so
+ * what one connection's events scheduled runs before the next connection's
+ * events are seen. Returns true if events of another connection are left
+ * (the driver calls `deliver` again at once), false once the batch is done.
+ */
+function dispatch() {
   batchState.active = true;
+  const end = batchEnd;
+  let lastId = 0;
+  let more = false;
   while (pos < end) {
+    const start = pos;
     const kind = readU8();
     const id = readU32();
     // Each event says its length: the next one starts there whatever this
@@ -189,8 +199,18 @@ function dispatch(batch, end) {
     if (kind === 0 || kind > EV_LAST || next > end) {
       // Not an event this side knows, or one longer than the batch: what
       // follows cannot be trusted to be aligned, so the rest is dropped.
-      badBatch(kind, pos - EVENT_HEADER, end);
+      badBatch(kind, start, end);
+      pos = end;
       break;
+    }
+    if (id !== lastId) {
+      if (lastId !== 0) {
+        // Another connection's: for the next call.
+        pos = start;
+        more = true;
+        break;
+      }
+      lastId = id;
     }
     const conn = connections.get(id);
     try {
@@ -312,9 +332,9 @@ function dispatch(batch, end) {
     }
     pos = next;
   }
-  b = null;
-  // Responses written while handling the batch leave now; those written by
-  // the ticks it queued wait for the microtask, if one was scheduled.
+  if (!more) b = null;
+  // Responses written while handling the events leave now; those written by
+  // the ticks they queued wait for the microtask, if one was scheduled.
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
@@ -325,6 +345,7 @@ function dispatch(batch, end) {
     pendingErrors = null;
     for (const err of errs) process.nextTick(rethrow, err);
   }
+  return more;
 }
 
 /**
@@ -387,18 +408,33 @@ class InjectedInput {
 const batchBuffer = Buffer.alloc(256 * 1024);
 binding.setBatchBuffer(batchBuffer);
 
-/** Called by the driver after a turn of the core that queued events. */
+/**
+ * Called by the driver after a turn of the core that queued events (and by
+ * the I/O threads' wake-up): takes the pending batch unless one is being
+ * delivered, and delivers its next connection's events. Returns true while
+ * events are left (see `dispatch`).
+ */
 function deliver() {
-  const len = binding.takeBatch();
-  if (len <= batchBuffer.length) dispatch(batchBuffer, len);
-  else dispatch(binding.takeLargeBatch(), len);
+  if (b === null) {
+    const len = binding.takeBatch();
+    if (len === 0) return false;
+    b = len <= batchBuffer.length ? batchBuffer : binding.takeLargeBatch();
+    batchEnd = len;
+    pos = 0;
+  }
+  return dispatch();
 }
 
 binding.initSink(deliver, binding.raiseUncaught);
 
 module.exports = {
-  // For tests: decodes a batch as if the core had delivered it.
-  _dispatch: dispatch,
+  // For tests: delivers a batch as if the core had (all of it).
+  _dispatch(batch, len) {
+    b = batch;
+    batchEnd = len;
+    pos = 0;
+    while (dispatch());
+  },
   EXPECT: shared.expect,
   FLAG_HAS_BODY,
   FLAG_KEEP_ALIVE,

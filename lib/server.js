@@ -9,6 +9,7 @@ const {
   InjectedInput, binding, connections, listeners, responseDone, FLAG_HAS_BODY, FLAG_KEEP_ALIVE, FLAG_UPGRADE,
 } = require('./native');
 const nativeRefs = require('./native');
+const { serverIoThreads } = require('./io_mode');
 const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
 const {
@@ -340,6 +341,7 @@ Server.prototype._rshttpConfig = function config() {
     noDelay: o.noDelay ?? true,
     keepAlive: !!o.keepAlive,
     keepAliveInitialDelay: o.keepAliveInitialDelay,
+    ioThreads: serverIoThreads(o.ioThreads),
   };
 };
 

@@ -8,6 +8,8 @@
 //   npm run test:node -- [options]
 //     --side=all|server  all (default): rshttp's server and client;
 //                        server: RSHTTP_CLIENT=node, rshttp keeps Node's client
+//     --io-threads=N     rshttp on its I/O threads (RSHTTP_IO_THREADS=N);
+//                        its own ratchet lines (`all/threads`, `server/threads`)
 //     --baseline         plain Node, no register (validates the runner)
 //     --update           add newly passing files to the ratchet list
 //     --filter=SUBSTR    only files whose name contains SUBSTR (repeatable)
@@ -42,12 +44,14 @@ const PASSING = path.join(ROOT, '__test__', 'node-compat', 'passing.txt');
 const EXPECTED_SELECTED = 347;
 const RETRY_ALL_UP_TO = 20;
 const SIDES = ['all', 'server'];
+/** Ratchet labels: a side, and a side on the I/O threads. */
+const LABELS = [...SIDES, ...SIDES.map((s) => `${s}/threads`)];
 
 // --- Options ----------------------------------------------------------------
 
 function parseArgs(argv) {
   const o = {
-    side: 'all', baseline: false, update: false, filters: [], verbose: false, list: false,
+    side: 'all', ioThreads: 0, baseline: false, update: false, filters: [], verbose: false, list: false,
     jobs: Math.max(1, (os.availableParallelism ? os.availableParallelism() : os.cpus().length) * 4),
     timeout: 30, retries: 1,
   };
@@ -58,6 +62,7 @@ function parseArgs(argv) {
     const val = () => (eq === -1 ? argv[++i] : a.slice(eq + 1));
     switch (key) {
       case '--side': o.side = val(); break;
+      case '--io-threads': o.ioThreads = Number(val()); break;
       case '--baseline': o.baseline = true; break;
       case '--update': o.update = true; break;
       case '--filter': o.filters.push(val()); break;
@@ -77,6 +82,9 @@ function parseArgs(argv) {
     }
   }
   if (!SIDES.includes(o.side)) usage(`--side must be one of ${SIDES.join(', ')}`);
+  if (!(Number.isInteger(o.ioThreads) && o.ioThreads >= 0)) usage('--io-threads needs a thread count');
+  if (o.baseline && o.ioThreads) usage('--io-threads does not go with --baseline');
+  o.label = o.ioThreads ? `${o.side}/threads` : o.side;
   if (!(o.jobs >= 1)) usage('-j needs a positive number');
   if (!(o.timeout > 0)) usage('--timeout needs a positive number of seconds');
   if (!(o.retries >= 0)) usage('--retries needs a number');
@@ -133,7 +141,7 @@ function readPassing() {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const [side, name] = line.split(/\s+/);
-    if (SIDES.includes(side) && name) set.add(`${side} ${name}`);
+    if (LABELS.includes(side) && name) set.add(`${side} ${name}`);
   }
   return set;
 }
@@ -141,7 +149,8 @@ function readPassing() {
 function writePassing(set) {
   const header = [
     '# Node http tests known to pass under rshttp, one `<side> <file>` per line.',
-    '# side: `all` (rshttp server and client) or `server` (RSHTTP_CLIENT=node).',
+    '# side: `all` (rshttp server and client) or `server` (RSHTTP_CLIENT=node);',
+    '# `<side>/threads`: the same with rshttp on its I/O threads (--io-threads).',
     '# Checked by `npm run test:node`; `npm run test:node -- --update` adds newly',
     '# passing files. Remove a line only with a reason in the commit message.',
   ];
@@ -166,9 +175,11 @@ function testEnv(o, slot) {
   delete env.NODE_SKIP_FLAG_CHECK;
   delete env.NODE_OPTIONS;
   delete env.RSHTTP_CLIENT;
+  delete env.RSHTTP_IO_THREADS;
   if (!o.baseline) {
     env.NODE_OPTIONS = `--require ${quoteOption(REGISTER)}`;
     if (o.side === 'server') env.RSHTTP_CLIENT = 'node';
+    if (o.ioThreads) env.RSHTTP_IO_THREADS = String(o.ioThreads);
   }
   return env;
 }
@@ -279,7 +290,8 @@ async function main() {
   }
 
   const mode = o.baseline ? 'baseline (plain Node, no rshttp)' :
-    `rshttp, side=${o.side}${o.side === 'server' ? ' (RSHTTP_CLIENT=node)' : ''}`;
+    `rshttp, side=${o.side}${o.side === 'server' ? ' (RSHTTP_CLIENT=node)' : ''}` +
+    `${o.ioThreads ? `, I/O threads: ${o.ioThreads}` : ''}`;
   process.stdout.write(
     `node-compat: ${mode}; node ${process.version}; suite ${path.relative(process.cwd(), suite) || '.'}\n` +
     `node-compat: ${nPublic} of ${total} test-http-*.js use only the public API` +
@@ -305,7 +317,7 @@ async function main() {
   // where only the ratchet's verdict matters and known failures would cost
   // their full time limit again).
   const known = readPassing();
-  const key = (name) => `${o.side} ${name}`;
+  const key = (name) => `${o.label} ${name}`;
   const flaky = [];
   for (let attempt = 1; attempt <= o.retries; attempt++) {
     let failed = selected.filter((t) => !results.get(t.name).ok);
@@ -357,8 +369,8 @@ async function main() {
   const regressions = failed.filter((n) => known.has(key(n)));
   const fresh = passed.filter((n) => !known.has(key(n)));
   if (fresh.length) {
-    process.stdout.write(`\nNewly passing, side=${o.side} (${fresh.length}):\n`);
-    for (const n of fresh) process.stdout.write(`  ${o.side} ${n}\n`);
+    process.stdout.write(`\nNewly passing, side=${o.label} (${fresh.length}):\n`);
+    for (const n of fresh) process.stdout.write(`  ${o.label} ${n}\n`);
     if (o.update) {
       for (const n of fresh) known.add(key(n));
       writePassing(known);
@@ -369,12 +381,12 @@ async function main() {
     }
   }
   if (regressions.length) {
-    process.stdout.write(`\nRATCHET FAILED: ${regressions.length} file(s) listed as passing (side=${o.side}) failed:\n`);
+    process.stdout.write(`\nRATCHET FAILED: ${regressions.length} file(s) listed as passing (side=${o.label}) failed:\n`);
     for (const n of regressions) process.stdout.write(`  ${n}\n`);
     return 1;
   }
   const listed = selected.filter((t) => known.has(key(t.name))).length;
-  process.stdout.write(`ratchet ok: all ${listed} listed file(s) for side=${o.side} passed\n`);
+  process.stdout.write(`ratchet ok: all ${listed} listed file(s) for side=${o.label} passed\n`);
   return 0;
 }
 

@@ -10,7 +10,7 @@
 //! and bytes to keep in the slot, or `u8 2` and the `u16 slot` it is in.
 
 use crate::strings::{Interned, Interner};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::Notify;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -147,7 +147,21 @@ pub struct EventQueue {
     generation: AtomicU64,
     /// Wakes producers that wait for JS to take what they pushed.
     taken: Notify,
+    /// The threaded I/O mode's wake-up of the JS thread (the environment's
+    /// threadsafe function), once the environment uses that mode; at most
+    /// one is in flight (`scheduled`), and JS drains everything then.
+    waker: Mutex<Option<Waker>>,
+    has_waker: AtomicBool,
+    scheduled: AtomicBool,
+    /// Threaded connections holding the JS event loop open (libuv's rule
+    /// for a TCP handle, `Conn::update_hold`); the JS thread applies it.
+    holds: AtomicUsize,
+    /// The JS thread the queue belongs to.
+    owner: std::thread::ThreadId,
 }
+
+/// What wakes the JS thread from an I/O thread.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 impl EventQueue {
     /// An empty queue.
@@ -156,6 +170,11 @@ impl EventQueue {
             packed: Mutex::new(Packed { buf: Vec::with_capacity(64 * 1024), strings: Interner::default() }),
             generation: AtomicU64::new(0),
             taken: Notify::new(),
+            waker: Mutex::new(None),
+            has_waker: AtomicBool::new(false),
+            scheduled: AtomicBool::new(false),
+            holds: AtomicUsize::new(0),
+            owner: std::thread::current().id(),
         })
     }
 
@@ -184,6 +203,8 @@ impl EventQueue {
             Ok(()) => {
                 let len = (buf.len() - start - EVENT_HEADER) as u32;
                 buf[start + 5..start + EVENT_HEADER].copy_from_slice(&len.to_le_bytes());
+                drop(p);
+                self.wake();
             }
             Err(panic) => {
                 buf.truncate(start);
@@ -192,6 +213,51 @@ impl EventQueue {
                 std::panic::resume_unwind(panic);
             }
         }
+    }
+
+    /// Sets (or, at teardown, clears) what wakes the JS thread when an
+    /// event is pushed from an I/O thread.
+    pub fn set_waker(&self, waker: Option<Waker>) {
+        self.has_waker.store(waker.is_some(), Ordering::Release);
+        *self.waker.lock().unwrap_or_else(PoisonError::into_inner) = waker;
+    }
+
+    /// Wakes the JS thread (threaded mode) unless a wake-up is in flight.
+    pub fn wake(&self) {
+        if !self.has_waker.load(Ordering::Acquire) || self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let waker = self.waker.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match waker {
+            Some(w) => w(),
+            None => self.scheduled.store(false, Ordering::Release),
+        }
+    }
+
+    /// Called on the JS thread as a wake-up is handled, before the queue is
+    /// drained: what is pushed from now on wakes it again.
+    pub fn woken(&self) {
+        self.scheduled.store(false, Ordering::Release);
+    }
+
+    /// A threaded connection starts (`true`) or stops holding the event
+    /// loop; the first and the last wake the JS thread to apply it.
+    pub fn hold(&self, on: bool) {
+        let before = if on { self.holds.fetch_add(1, Ordering::AcqRel) } else { self.holds.fetch_sub(1, Ordering::AcqRel) };
+        if (on && before == 0) || (!on && before == 1) {
+            if std::thread::current().id() == self.owner {
+                // A call from JS (a resume): applied now, before the loop
+                // could find nothing holding it and exit.
+                crate::exec::hold::threads_changed();
+            } else {
+                self.wake();
+            }
+        }
+    }
+
+    /// Threaded connections holding the loop now.
+    pub fn holds(&self) -> usize {
+        self.holds.load(Ordering::Acquire)
     }
 
     /// True when no event waits.

@@ -14,6 +14,7 @@ pub mod client;
 pub mod events;
 pub mod exec;
 pub mod guard;
+pub mod io;
 pub mod proto;
 pub mod server;
 pub mod strings;

@@ -1,7 +1,7 @@
 // The ES module surface: named imports and the default import.
 import http, {
   createServer, request, get, Agent, globalAgent, maxHeaderSize, METHODS, STATUS_CODES,
-  _connectionListener,
+  _connectionListener, setIoThreads,
 } from 'rshttp';
 import type { IncomingMessage, OutgoingHttpHeaders, Server } from 'rshttp';
 
@@ -19,3 +19,5 @@ console.log(same === createServer, n, typeof _connectionListener);
 
 // @ts-expect-error: request() takes options or a URL, not a number
 request(42);
+
+const threads: number = setIoThreads(0);

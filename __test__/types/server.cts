@@ -18,3 +18,9 @@ http._connectionListener.call(server, new (require('node:stream').PassThrough)()
 
 // @ts-expect-error: a port is not a request listener (fails if the types are `any`)
 createServer(8080);
+
+// rshttp's own: the I/O driver, for every server and per server.
+const ioThreads: number = http.setIoThreads(0);
+createServer({ ioThreads: 2 }, (_req, res) => res.end()).close();
+// @ts-expect-error: a thread count is a number
+http.setIoThreads('2');

@@ -24,6 +24,7 @@ pub struct ConnectOptions {
 /// Connection settings of a client: no server timers, default head limits.
 fn client_config() -> ServerConfig {
     ServerConfig {
+        mode: super::io_mode::default_mode(),
         limits: HeadLimits::default(),
         timeouts: Default::default(),
         ..ServerConfig::default()
@@ -66,6 +67,9 @@ pub fn client_open_virtual() -> Result<u32> {
 /// parsing; `max_header_size` 0 for the default.
 #[napi(js_name = "clientExpect", catch_unwind)]
 pub fn client_expect(id: u32, bits: u32, max_header_size: u32) {
+    if client::expect_pending(id, bits as u8, max_header_size) {
+        return;
+    }
     super::server::on_conn(id, (), |c| c.expect_response(bits as u8, max_header_size));
 }
 

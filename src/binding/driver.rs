@@ -38,6 +38,8 @@ pub struct Driver {
     /// (`exec::hold`).
     held_by_js: Cell<bool>,
     held_by_conns: Cell<bool>,
+    /// Connections on the I/O threads hold it (`EventQueue::holds`).
+    held_by_threads: Cell<bool>,
     /// Handles still to be closed before the driver can be freed.
     open_handles: Cell<u8>,
     deliver: Deliver,
@@ -81,11 +83,33 @@ impl Driver {
     fn apply_ref(&self) {
         // SAFETY: a live handle of this thread's loop.
         unsafe {
-            if self.held_by_js.get() || self.held_by_conns.get() {
+            if self.held_by_js.get() || self.held_by_conns.get() || self.held_by_threads.get() {
                 uv::uv_ref(self.keep)
             } else {
                 uv::uv_unref(self.keep)
             }
+        }
+    }
+
+    /// The I/O threads' wake-up (their threadsafe function's call, in the
+    /// loop's poll phase): applies their connections' hold on the loop, and
+    /// has what they queued handed to JS by a turn in this iteration's check
+    /// phase, as the inline driver's events are: there each connection's
+    /// events end in their own callback scope (`sink::Handler::deliver`),
+    /// where a threadsafe function's call would nest them in its own.
+    pub fn deliver_from_threads(&self) {
+        self.queue.woken();
+        self.apply_threads_hold();
+        if !self.queue.is_empty() && !self.driving.get() {
+            self.schedule(true);
+        }
+    }
+
+    /// Holds the loop while the environment's threaded connections do.
+    fn apply_threads_hold(&self) {
+        let held = self.queue.holds() > 0;
+        if self.held_by_threads.replace(held) != held {
+            self.apply_ref();
         }
     }
 
@@ -330,6 +354,7 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
         driving: Cell::new(false),
         held_by_js: Cell::new(false),
         held_by_conns: Cell::new(false),
+        held_by_threads: Cell::new(false),
         open_handles: Cell::new(4),
         deliver,
     }));
@@ -348,6 +373,11 @@ pub unsafe fn start(loop_: *mut uv::Loop, deliver: Deliver) -> io::Result<()> {
     hold::set_hook(Some(Box::new(|on| {
         if let Some(d) = current() {
             d.set_conns_hold(on);
+        }
+    })));
+    hold::set_threads_hook(Some(Box::new(|| {
+        if let Some(d) = current() {
+            d.apply_threads_hold();
         }
     })));
     reactor::set_on_hangup(Some(Box::new(|| {
@@ -422,6 +452,7 @@ pub fn stop() {
     exec::set_remote_kick(None);
     reactor::set_on_hangup(None);
     hold::set_hook(None);
+    hold::set_threads_hook(None);
     exec::shutdown();
     reactor::close_all();
     reactor::set_loop(std::ptr::null_mut());

@@ -5,5 +5,6 @@
 mod driver;
 mod client;
 mod constants;
+mod io_mode;
 mod server;
 mod sink;

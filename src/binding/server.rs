@@ -37,6 +37,9 @@ pub struct ListenOptions {
     pub no_delay: Option<bool>,
     pub keep_alive: Option<bool>,
     pub keep_alive_initial_delay: Option<f64>,
+    /// The I/O driver: 0 inline, N > 0 the I/O threads (started with N
+    /// workers if not running yet); the environment's setting if absent.
+    pub io_threads: Option<u32>,
 }
 
 /// What `listen` bound.
@@ -70,6 +73,7 @@ fn ms(v: Option<f64>, default: u64) -> u64 {
 fn server_config(opts: &ListenOptions) -> ServerConfig {
     let d = ServerConfig::default();
     ServerConfig {
+        mode: super::io_mode::for_server(opts.io_threads),
         limits: HeadLimits {
             max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
             lenient: opts.insecure_http_parser.unwrap_or(false),
@@ -131,6 +135,14 @@ pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
     };
     LISTENERS.with(|m| m.borrow_mut().insert(l.id, l));
     Ok(res)
+}
+
+/// Stops every listener of this environment (it is going away).
+pub(super) fn close_all_listeners() {
+    let all: Vec<Listener> = LISTENERS.with(|m| m.borrow_mut().drain().map(|(_, l)| l).collect());
+    for l in all {
+        l.close();
+    }
 }
 
 /// Sets a listening server's timeouts in ms (0 = none), for its open

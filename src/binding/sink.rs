@@ -31,12 +31,13 @@ struct Handler {
 }
 
 impl Handler {
-    /// Calls `func` with `args` inside a callback scope; returns the
-    /// exception it left pending, if any.
+    /// Calls `func` with `args` inside a callback scope (whose end runs the
+    /// nextTick queue and microtasks, as after Node's own I/O callbacks);
+    /// returns what it returned, or the exception it left pending.
     ///
     /// # Safety
     /// On the JS thread of `self.env`, inside an open handle scope.
-    unsafe fn make_callback(&self, func: sys::napi_ref, args: &[sys::napi_value]) -> Option<sys::napi_value> {
+    unsafe fn make_callback(&self, func: sys::napi_ref, args: &[sys::napi_value]) -> std::result::Result<sys::napi_value, sys::napi_value> {
         let env = self.env;
         // SAFETY: napi calls on the environment's thread (the caller's
         // contract), with references this handler holds.
@@ -49,33 +50,58 @@ impl Handler {
             let mut result = std::ptr::null_mut();
             let status = sys::napi_make_callback(env, self.context, recv, f, args.len(), args.as_ptr(), &mut result);
             if status != sys::Status::napi_pending_exception {
-                return None;
+                return Ok(result);
             }
             let mut exc = std::ptr::null_mut();
             sys::napi_get_and_clear_last_exception(env, &mut exc);
-            Some(exc)
+            Err(exc)
         }
     }
 
-    /// Calls the entry function. An exception escaping it (thrown by a tick
-    /// it queued) goes to `process.on('uncaughtException')` as Node's own
-    /// callbacks' do: the fatal function raises it from inside a JS call,
-    /// where the context `napi_fatal_exception` needs is entered.
+    /// Calls the entry function until the batch is delivered: it hands JS
+    /// one connection's run of events per call and returns true while more
+    /// are left, so each connection's events end with the nextTick queue
+    /// and microtasks run, as each socket's read callback does in Node. An
+    /// exception escaping a call (thrown by a tick it queued) goes to
+    /// `process.on('uncaughtException')` as Node's own callbacks' do: the
+    /// fatal function raises it from inside a JS call, where the context
+    /// `napi_fatal_exception` needs is entered; then the batch goes on.
     fn deliver(&self) {
         // SAFETY: called by the driver on this environment's JS thread.
         unsafe {
             let mut scope = std::ptr::null_mut();
             sys::napi_open_handle_scope(self.env, &mut scope);
-            let mut pending = self.make_callback(self.entry, &[]);
-            // Each raise may throw again (from the ticks the handler queued);
-            // bounded, because while a worker is being terminated every call
-            // ends with the termination pending.
-            for _ in 0..MAX_RAISES {
-                let Some(exc) = pending.take() else { break };
-                pending = self.make_callback(self.fatal, &[exc]);
+            // Raises are bounded, because while a worker is being
+            // terminated every call ends with the termination pending.
+            let mut raises = 0;
+            'batch: loop {
+                match self.make_callback(self.entry, &[]) {
+                    Ok(more) if self.is_true(more) => continue,
+                    Ok(_) => break,
+                    Err(mut exc) => loop {
+                        raises += 1;
+                        if raises > MAX_RAISES {
+                            break 'batch;
+                        }
+                        match self.make_callback(self.fatal, &[exc]) {
+                            Ok(_) => break,
+                            Err(again) => exc = again,
+                        }
+                    },
+                }
             }
             sys::napi_close_handle_scope(self.env, scope);
         }
+    }
+
+    /// Whether `value` is JS `true`.
+    ///
+    /// # Safety
+    /// On the JS thread of `self.env`, with `value` a live handle or null.
+    unsafe fn is_true(&self, value: sys::napi_value) -> bool {
+        let mut b = false;
+        // SAFETY: the caller's contract; a non-boolean leaves `b` false.
+        !value.is_null() && unsafe { sys::napi_get_value_bool(self.env, value, &mut b) } == sys::Status::napi_ok && b
     }
 }
 

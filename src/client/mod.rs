@@ -3,4 +3,4 @@
 //! No napi here: events leave through `events::EventQueue`.
 pub mod connect;
 
-pub use connect::{cancel, open, open_virtual, ConnectTarget};
+pub use connect::{cancel, expect_pending, open, open_virtual, ConnectTarget};

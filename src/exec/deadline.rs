@@ -51,22 +51,22 @@ pub fn fire_due(now: u64) {
     }
 }
 
-/// One re-armable timer, polled by its task.
-pub struct Deadline {
+/// One re-armable timer of this thread's set, polled by its task.
+pub struct LocalDeadline {
     key: Option<(u64, u64)>,
     state: Rc<State>,
 }
 
-impl Default for Deadline {
+impl Default for LocalDeadline {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Deadline {
+impl LocalDeadline {
     /// A disarmed timer.
     pub fn new() -> Self {
-        Deadline { key: None, state: Rc::new(State::default()) }
+        LocalDeadline { key: None, state: Rc::new(State::default()) }
     }
 
     /// The deadline armed, if any.
@@ -118,9 +118,81 @@ impl Deadline {
     }
 }
 
-impl Drop for Deadline {
+impl Drop for LocalDeadline {
     fn drop(&mut self) {
         self.disarm();
+    }
+}
+
+/// A connection's timer on its driver: this thread's set (inline mode), or
+/// tokio's timer wheel (threaded mode).
+pub enum Deadline {
+    Local(LocalDeadline),
+    Threads(crate::io::threads::Timer),
+}
+
+// SAFETY: a `Local` deadline is made, polled and dropped on its loop's
+// thread (inline tasks never leave the thread that spawned them); only
+// `Threads` deadlines, which are Send, move between threads.
+unsafe impl Send for Deadline {}
+
+impl Deadline {
+    /// A disarmed timer on the inline driver.
+    pub fn new() -> Self {
+        Deadline::Local(LocalDeadline::new())
+    }
+
+    /// A disarmed timer on `mode`'s driver.
+    pub fn for_mode(mode: crate::io::Mode) -> Self {
+        match mode {
+            crate::io::Mode::Inline => Self::new(),
+            crate::io::Mode::Threads => Deadline::Threads(Default::default()),
+        }
+    }
+
+    /// The deadline armed, if any.
+    pub fn at(&self) -> Option<u64> {
+        match self {
+            Deadline::Local(d) => d.at(),
+            Deadline::Threads(d) => d.at(),
+        }
+    }
+
+    /// Arms the timer for `at` (ms on the shared clock), replacing any other.
+    pub fn arm(&mut self, at: u64) {
+        match self {
+            Deadline::Local(d) => d.arm(at),
+            Deadline::Threads(d) => d.arm(at),
+        }
+    }
+
+    /// Disarms the timer.
+    pub fn disarm(&mut self) {
+        match self {
+            Deadline::Local(d) => d.disarm(),
+            Deadline::Threads(d) => d.disarm(),
+        }
+    }
+
+    /// Ready once the armed deadline has passed; never while disarmed.
+    pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self {
+            Deadline::Local(d) => d.poll(cx),
+            Deadline::Threads(d) => d.poll(cx),
+        }
+    }
+
+    /// Waits `ms` milliseconds.
+    pub async fn sleep_ms(&mut self, ms: u64) {
+        self.arm(now_ms() + ms);
+        std::future::poll_fn(|cx| self.poll(cx)).await;
+        self.disarm();
+    }
+}
+
+impl Default for Deadline {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -143,7 +215,7 @@ mod tests {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
-        let (mut a, mut b) = (Deadline::new(), Deadline::new());
+        let (mut a, mut b) = (LocalDeadline::new(), LocalDeadline::new());
         assert!(a.poll(&mut cx).is_pending(), "disarmed: never ready");
         a.arm(1_000_000);
         b.arm(1_000_010);

@@ -12,6 +12,24 @@ type Hook = Box<dyn Fn(bool)>;
 thread_local! {
     static COUNT: Cell<usize> = const { Cell::new(0) };
     static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    /// What re-reads the threaded connections' holds (`EventQueue::holds`).
+    static THREADS_HOOK: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Sets what is told, on the JS thread, that the environment's threaded
+/// connections started or stopped holding the loop.
+pub fn set_threads_hook(hook: Option<Box<dyn Fn()>>) {
+    let _ = THREADS_HOOK.try_with(|h| *h.borrow_mut() = hook);
+}
+
+/// The environment's threaded connections started or stopped holding the
+/// loop (called on its JS thread).
+pub fn threads_changed() {
+    let _ = THREADS_HOOK.try_with(|h| {
+        if let Some(f) = h.borrow().as_ref() {
+            f();
+        }
+    });
 }
 
 /// Sets what is told when the thread's connections start or stop holding

@@ -44,6 +44,8 @@ impl Timeouts {
 /// Settings shared by every connection of one server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The I/O driver its listener and connections run on.
+    pub mode: crate::io::Mode,
     pub limits: HeadLimits,
     pub timeouts: Arc<Timeouts>,
     /// Initial socket idle timeout (`server.timeout`), 0 = none.
@@ -56,6 +58,7 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
+            mode: crate::io::Mode::Inline,
             limits: HeadLimits::default(),
             timeouts: Arc::new(Timeouts::new(60_000, 300_000, 5_000)),
             idle_timeout_ms: 0,

@@ -9,6 +9,7 @@ use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::exec::{hold, Deadline};
 use crate::guard::{lock, INTERNAL_ERROR};
+use crate::io::Mode;
 use crate::proto::{
     method_error_offset, parse_request_head, parse_response_head, BodyDecoder, BodyPiece, Code, HeadLimits, ParseError,
     ResponseExpect,
@@ -172,6 +173,12 @@ pub struct Conn {
     read_done: AtomicBool,
     writes_pending: AtomicBool,
     held: AtomicBool,
+    /// The driver the connection runs on.
+    pub mode: Mode,
+    /// Threaded mode: the environment's queue, which counts the
+    /// connections holding its event loop (the inline mode counts per
+    /// thread, `exec::hold`).
+    hold_queue: Option<Arc<EventQueue>>,
 }
 
 /// Why writing to a connection failed.
@@ -206,7 +213,19 @@ impl Conn {
             read_done: AtomicBool::new(false),
             writes_pending: AtomicBool::new(false),
             held: AtomicBool::new(false),
+            mode: Mode::Inline,
+            hold_queue: None,
         }
+    }
+
+    /// Whether a threaded connection reports to `queue` (its environment's).
+    pub fn reports_to(&self, queue: &Arc<EventQueue>) -> bool {
+        self.hold_queue.as_ref().is_some_and(|q| Arc::ptr_eq(q, queue))
+    }
+
+    /// The connection on the threaded driver, holding `queue`'s loop.
+    pub fn threaded(self, queue: &Arc<EventQueue>) -> Self {
+        Conn { mode: Mode::Threads, hold_queue: Some(queue.clone()), ..self }
     }
 
     /// Takes or gives back this connection's hold on its thread's event
@@ -224,10 +243,10 @@ impl Conn {
             && !self.read_paused.load(Ordering::Acquire);
         let want = reading || self.writes_pending.load(Ordering::Acquire);
         if self.held.swap(want, Ordering::AcqRel) != want {
-            if want {
-                hold::acquire();
-            } else {
-                hold::release();
+            match &self.hold_queue {
+                Some(q) => q.hold(want),
+                None if want => hold::acquire(),
+                None => hold::release(),
             }
         }
     }
@@ -995,7 +1014,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     let mut injected_total = 0u32;
     // One timer per connection, moved only when a deadline comes earlier than
     // the one armed; a later deadline is found when the armed one fires.
-    let mut deadline = Deadline::new();
+    let mut deadline = Deadline::for_mode(conn.mode);
     let close_code: &str = loop {
         let ctl = conn.control.swap(0, Ordering::AcqRel);
         if ctl & CTL_FAIL != 0 {
@@ -1180,5 +1199,5 @@ fn closed(conn: &Conn, queue: &EventQueue, code: &str) {
 /// (its socket with it) and the other connections go on.
 pub fn spawn(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
     let (c, q) = (conn.clone(), queue.clone());
-    crate::exec::spawn_contained(run(conn, queue, cfg), Some(Box::new(move || closed(&c, &q, INTERNAL_ERROR))));
+    crate::io::spawn(conn.mode, run(conn, queue, cfg), move || closed(&c, &q, INTERNAL_ERROR));
 }

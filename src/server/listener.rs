@@ -1,12 +1,16 @@
-//! Listening sockets and their accept loops.
+//! Listening sockets and their accept loops, on either I/O driver: the
+//! inline one (watched by the JS thread's loop) or the I/O threads (tokio's
+//! reactor); the connections they accept run on the same driver.
 use super::conn::{self, Conn};
 use super::stream::{Stream, Watched};
 use super::config::Timeouts;
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue};
 use crate::exec::reactor::READ;
-use crate::exec::{spawn_contained, Deadline};
+use crate::exec::Deadline;
 use crate::guard::INTERNAL_ERROR;
+use crate::io::{self as drivers, Mode};
+use tokio::io::unix::AsyncFd;
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -51,7 +55,53 @@ pub struct Listener {
     queue: Arc<EventQueue>,
     cfg: Arc<ServerConfig>,
     /// The listening socket (none for a handoff listener).
-    sock: Option<Arc<Watched>>,
+    sock: Option<Arc<ListenSock>>,
+}
+
+/// A listening socket on its driver.
+enum ListenSock {
+    Inline(Watched),
+    Threads(AsyncFd<Socket>),
+}
+
+impl ListenSock {
+    /// Watches `sock` on `mode`'s driver.
+    fn new(sock: Socket, mode: Mode) -> io::Result<ListenSock> {
+        match mode {
+            Mode::Inline => Ok(ListenSock::Inline(Watched::new(sock)?)),
+            Mode::Threads => {
+                let _rt = drivers::threads::handle().map(|h| h.enter());
+                sock.set_nonblocking(true)?;
+                // SAFETY: the AsyncFd owns the socket, whose descriptor
+                // stays open and the same until the AsyncFd drops.
+                let fd = unsafe { AsyncFd::register(sock) }.map_err(io::Error::from)?;
+                Ok(ListenSock::Threads(fd))
+            }
+        }
+    }
+
+    fn socket(&self) -> &Socket {
+        match self {
+            ListenSock::Inline(w) => w.socket(),
+            ListenSock::Threads(a) => a.get_ref(),
+        }
+    }
+
+    /// Accepts one connection once the socket is readable; `EAGAIN` waits
+    /// for the next readiness.
+    async fn accept(&self) -> io::Result<(Socket, SockAddr)> {
+        match self {
+            ListenSock::Inline(w) => accept(w).await,
+            ListenSock::Threads(a) => loop {
+                let mut ready = a.readable().await?;
+                match ready.try_io(|s| s.get_ref().accept()) {
+                    Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Ok(res) => return res,
+                    Err(_would_block) => continue,
+                }
+            },
+        }
+    }
 }
 
 impl Listener {
@@ -75,6 +125,7 @@ impl Listener {
     pub fn adopt(&self, fd: i32) -> io::Result<()> {
         let sock = duplicate(fd)?;
         let peer = sock.peer_addr()?;
+        let _rt = (self.cfg.mode == Mode::Threads).then(|| drivers::threads::handle().map(|h| h.enter()));
         serve(&self.queue, &self.cfg, self.id, sock, peer, "")
     }
 }
@@ -171,7 +222,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
         return Ok(Listener { id, addr: BoundAddr::None, fd: -1, stop, timeouts, queue, cfg, sock: None });
     }
     let (sock, addr) = bind_socket(&target, backlog)?;
-    let l = Arc::new(Watched::new(sock)?);
+    let l = Arc::new(ListenSock::new(sock, cfg.mode)?);
     let fd = super::stream::handle_fd(l.socket());
     let listening = l.clone();
     // Only a socket file this listener created is removed when it closes.
@@ -190,7 +241,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
             let res = tokio::select! {
                 biased;
                 _ = stop2.notified() => break,
-                res = accept(&l) => res,
+                res = l.accept() => res,
             };
             crate::inject_panic!("accept");
             let served = res.and_then(|(s, peer)| serve(&queue2, &cfg2, id, s, peer, &local_path));
@@ -203,7 +254,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
                 }
             }
             if let Err(e) = served {
-                accept_failed(&queue2, id, &e).await;
+                accept_failed(&queue2, id, &e, cfg2.mode).await;
             }
         }
         drop(l);
@@ -213,16 +264,13 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
     };
     // A panic in the accept loop stops this listener alone, which reports
     // it as an accept error ('error' on the server).
-    spawn_contained(
-        task,
-        Some(Box::new(move || stopped(&failed_sock, &failed, id))),
-    );
+    drivers::spawn(cfg.mode, task, move || stopped(&failed_sock, &failed, id));
     Ok(Listener { id, addr, fd, stop, timeouts, queue, cfg, sock: Some(listening) })
 }
 
 /// A listener stopped by an internal error: its socket refuses connections
 /// from now on (as after `close`) and JS hears an accept error.
-fn stopped(sock: &Watched, queue: &EventQueue, id: u32) {
+fn stopped(sock: &ListenSock, queue: &EventQueue, id: u32) {
     let _ = sock.socket().shutdown(std::net::Shutdown::Both);
     queue.push(kind::SERVER_ERROR, id, |w| {
         w.str(INTERNAL_ERROR);
@@ -232,21 +280,27 @@ fn stopped(sock: &Watched, queue: &EventQueue, id: u32) {
 /// Starts serving an accepted socket: TCP when its peer has an IP address,
 /// else unix-domain (reported with the listener's `path`).
 fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ServerConfig>, server_id: u32, sock: Socket, peer: SockAddr, path: &str) -> io::Result<()> {
-    let s = Watched::new(sock)?;
-    match peer.as_socket() {
-        None => {
-            let conn = Arc::new(Conn::new(registry::next_id(), Stream::Unix(s), cfg));
-            accepted(queue, cfg, server_id, conn, "", 0, 0, path, 0);
-        }
-        Some(peer) => {
-            let local = s.socket().local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer);
-            let conn = Arc::new(Conn::new(registry::next_id(), Stream::Tcp(s), cfg));
+    let local = peer.as_socket().map(|peer| sock.local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer));
+    let stream = match (cfg.mode, local.is_some()) {
+        (Mode::Inline, true) => Stream::Tcp(Watched::new(sock)?),
+        (Mode::Inline, false) => Stream::Unix(Watched::new(sock)?),
+        (Mode::Threads, true) => Stream::Threads(drivers::threads::Socket::tcp(sock)?),
+        (Mode::Threads, false) => Stream::Threads(drivers::threads::Socket::unix(sock)?),
+    };
+    let conn = Conn::new(registry::next_id(), stream, cfg);
+    let conn = Arc::new(match cfg.mode {
+        Mode::Inline => conn,
+        Mode::Threads => conn.threaded(queue),
+    });
+    match (peer.as_socket(), local) {
+        (Some(peer), Some(local)) => {
             conn.stream.set_nodelay(cfg.no_delay);
             if cfg.keep_alive {
                 conn.stream.set_keepalive(true, cfg.keep_alive_initial_delay_ms);
             }
             accepted(queue, cfg, server_id, conn, &peer.ip().to_string(), peer.port(), family(&peer), &local.ip().to_string(), local.port());
         }
+        _ => accepted(queue, cfg, server_id, conn, "", 0, 0, path, 0),
     }
     Ok(())
 }
@@ -270,7 +324,7 @@ fn accepted(
     conn::spawn(conn, queue.clone(), cfg.clone());
 }
 
-async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
+async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error, mode: Mode) {
     let code = match e.raw_os_error() {
         Some(24) => "EMFILE",
         Some(23) => "ENFILE",
@@ -281,14 +335,18 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error) {
             w.str(code);
         });
     }
-    Deadline::new().sleep_ms(10).await;
+    Deadline::for_mode(mode).sleep_ms(10).await;
 }
 
 /// Starts a connection with no socket: JS injects what it receives and
 /// writes the responses itself. Returns the connection's id.
 pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let cfg = Arc::new(cfg);
-    let conn = Arc::new(Conn::new(registry::next_id(), Stream::Virtual, &cfg));
+    let conn = Conn::new(registry::next_id(), Stream::Virtual, &cfg);
+    let conn = Arc::new(match cfg.mode {
+        Mode::Inline => conn,
+        Mode::Threads => conn.threaded(&queue),
+    });
     let id = conn.id;
     registry::insert(conn.clone());
     conn::spawn(conn, queue, cfg);

@@ -53,6 +53,15 @@ pub fn len() -> usize {
     lock(table()).len()
 }
 
+/// Destroys every open connection `pred` picks (an environment going away
+/// stops its threaded connections).
+pub fn destroy_where(pred: impl Fn(&Conn) -> bool) {
+    let picked: Vec<Arc<Conn>> = lock(table()).values().filter(|c| pred(c)).cloned().collect();
+    for c in picked {
+        c.destroy();
+    }
+}
+
 /// The connection with `id`, while it is open.
 pub fn get(id: u32) -> Option<Arc<Conn>> {
     lock(table()).get(&id).cloned()

@@ -87,11 +87,13 @@ fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     sock.send_vectored(bufs)
 }
 
-/// A TCP or unix-domain stream, or none: a virtual connection whose bytes
-/// JS injects (a socket rshttp did not accept, handed to `'connection'`).
+/// A TCP or unix-domain stream on the inline driver (`Tcp`, `Unix`) or the
+/// threaded one (`Threads`), or none: a virtual connection whose bytes JS
+/// injects (a socket rshttp did not accept, handed to `'connection'`).
 pub enum Stream {
     Tcp(Watched),
     Unix(Watched),
+    Threads(crate::io::threads::Socket),
     Virtual,
 }
 
@@ -99,12 +101,19 @@ impl Stream {
     fn watched(&self) -> Option<&Watched> {
         match self {
             Stream::Tcp(w) | Stream::Unix(w) => Some(w),
-            Stream::Virtual => None,
+            Stream::Threads(_) | Stream::Virtual => None,
         }
+    }
+    /// Whether it is a TCP socket (either driver's).
+    fn is_tcp(&self) -> bool {
+        matches!(self, Stream::Tcp(_) | Stream::Threads(crate::io::threads::Socket::Tcp(_)))
     }
     /// Ready once the socket is readable; otherwise the waker is stored in
     /// the socket's single reader slot.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Stream::Threads(s) = self {
+            return s.poll_read_ready(cx);
+        }
         match self.watched() {
             Some(w) => w.poll_read_ready(cx),
             None => Poll::Pending,
@@ -112,6 +121,9 @@ impl Stream {
     }
     /// Ready once the socket is writable (see `poll_read_ready`).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Stream::Threads(s) = self {
+            return s.poll_write_ready(cx);
+        }
         match self.watched() {
             Some(w) => w.poll_write_ready(cx),
             None => Poll::Pending,
@@ -121,6 +133,9 @@ impl Stream {
     /// means the socket is drained: it clears read readiness, saving the
     /// second syscall that would only return EAGAIN. 0 means end of stream.
     pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        if let Stream::Threads(s) = self {
+            return s.try_read_buf(buf);
+        }
         let Some(w) = self.watched() else { return Err(io::ErrorKind::WouldBlock.into()) };
         let spare = buf.capacity() - buf.len();
         let n = w.try_io(READ, |s| {
@@ -137,13 +152,24 @@ impl Stream {
 
     /// Writes `bufs` as far as the socket takes them now.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let Stream::Threads(s) = self {
+            return s.try_write_vectored(bufs);
+        }
         match self.watched() {
             Some(w) => w.try_io(WRITE, |s| writev(s, bufs)),
             None => Err(io::ErrorKind::Unsupported.into()),
         }
     }
-    fn sock(&self) -> Option<&Socket> {
-        self.watched().map(Watched::socket)
+    /// The socket (none for a virtual connection).
+    pub fn socket(&self) -> Option<socket2::SockRef<'_>> {
+        self.sock()
+    }
+    fn sock(&self) -> Option<socket2::SockRef<'_>> {
+        match self {
+            Stream::Tcp(w) | Stream::Unix(w) => Some(socket2::SockRef::from(w.socket())),
+            Stream::Threads(s) => Some(s.sock_ref()),
+            Stream::Virtual => None,
+        }
     }
     /// Half-closes the write side (FIN).
     pub fn shutdown_write(&self) {
@@ -160,7 +186,7 @@ impl Stream {
     }
     /// The socket's file descriptor, or -1 for a virtual connection.
     pub fn fd(&self) -> i32 {
-        self.sock().map_or(-1, handle_fd)
+        self.sock().map_or(-1, |s| handle_fd(&s))
     }
     /// Makes the coming close abortive (SO_LINGER with a zero timeout): the
     /// peer gets an RST instead of a FIN, as `uv_tcp_close_reset` does.
@@ -171,13 +197,13 @@ impl Stream {
     }
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
-        if let Stream::Tcp(s) = self {
-            let _ = s.socket().set_tcp_nodelay(on);
+        if let (true, Some(sock)) = (self.is_tcp(), self.sock()) {
+            let _ = sock.set_tcp_nodelay(on);
         }
     }
     /// Enables or disables TCP keep-alive probes after `delay_ms` of idleness.
     pub fn set_keepalive(&self, on: bool, delay_ms: u64) {
-        if let (Stream::Tcp(_), Some(sock)) = (self, self.sock()) {
+        if let (true, Some(sock)) = (self.is_tcp(), self.sock()) {
             let _ = sock.set_keepalive(on);
             if on && delay_ms > 0 {
                 let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_millis(delay_ms));

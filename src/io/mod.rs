@@ -1,0 +1,30 @@
+//! The I/O drivers under the one connection core. A connection, listener
+//! or connect runs on one of them, chosen per server (and for clients per
+//! environment) by `Mode`:
+//!
+//! - **inline** (default; today `exec::*` and `binding::driver`): sockets
+//!   in the JS thread's own libuv loop, tasks turned in its check phase, one
+//!   wake-up per request;
+//! - **threads** (`threads`): `tokio::net` sockets on a tokio multi-thread
+//!   runtime; events reach JS through the environment's one threadsafe
+//!   function (the binding's), batched, one wake-up in flight.
+pub mod threads;
+
+use std::future::Future;
+
+/// Spawns `fut` on `mode`'s driver (the calling JS thread's executor, or
+/// the I/O threads); a panic in a poll of it drops it and runs `on_panic`.
+pub fn spawn<F: Future<Output = ()> + Send + 'static>(mode: Mode, fut: F, on_panic: impl FnOnce() + Send + 'static) {
+    match mode {
+        Mode::Inline => crate::exec::spawn_contained(fut, Some(Box::new(on_panic))),
+        Mode::Threads => threads::spawn_contained(fut, Some(Box::new(on_panic))),
+    }
+}
+
+/// Which driver runs a connection or listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Inline,
+    Threads,
+}
