@@ -94,9 +94,13 @@ impl ListenSock {
             ListenSock::Inline(w) => accept(w).await,
             ListenSock::Threads(a) => loop {
                 let mut ready = a.readable().await?;
+                // A shut-down listener (`close`) stays readable: its accept
+                // loop must get back to see that it stops, not spin here.
+                let closed = ready.ready().is_read_closed();
                 match ready.try_io(|s| s.get_ref().accept()) {
                     Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Ok(res) => return res,
+                    Err(_) if closed => return Err(io::ErrorKind::ConnectionAborted.into()),
                     Err(_would_block) => continue,
                 }
             },
