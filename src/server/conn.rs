@@ -582,6 +582,14 @@ struct Reader<'a> {
     keep_alive: bool,
     /// When the current message's first byte arrived (ms clock).
     message_start: Option<u64>,
+    /// The current message's headersTimeout/requestTimeout has fired. As in
+    /// Node (whose connections list forgets an expired parser until its
+    /// next message begins) it fires once per message, and parsing goes on:
+    /// a 'clientError' listener may keep the connection.
+    request_timer_fired: bool,
+    /// The current message's first byte has been read (llhttp's
+    /// on_message_begin, which restarts Node's clock for the message).
+    message_begun: bool,
     bytes_parsed: u64,
     requests: u32,
     last_read_ms: u64,
@@ -656,6 +664,8 @@ impl Reader<'_> {
 
     fn message_done(&mut self) {
         self.message_start = None;
+        self.request_timer_fired = false;
+        self.message_begun = false;
         self.conn.in_message.store(false, Ordering::Release);
         self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
     }
@@ -684,8 +694,13 @@ impl Reader<'_> {
                     if self.buf.is_empty() {
                         return;
                     }
-                    if self.message_start.is_none() {
+                    if !self.message_begun {
+                        // The clock restarts here even for the first
+                        // message, whose clock ran since the connection
+                        // opened, as Node's parser does at message begin.
+                        self.message_begun = true;
                         self.message_start = Some(now_ms());
+                        self.request_timer_fired = false;
                         self.conn.in_message.store(true, Ordering::Release);
                     }
                     if self.conn.client {
@@ -882,7 +897,7 @@ impl Reader<'_> {
                 best = Some((at, t));
             }
         };
-        if let Some(start) = self.message_start {
+        if let Some(start) = self.message_start.filter(|_| !self.request_timer_fired) {
             let head_pending = self.phase == Phase::Head;
             if head_pending && self.cfg.timeouts.headers_ms() > 0 {
                 consider(start + self.cfg.timeouts.headers_ms(), Timer::Request);
@@ -958,6 +973,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         keep_alive: true,
         // As in Node, the first request's clock starts when the connection opens.
         message_start: Some(now_ms()),
+        request_timer_fired: false,
+        message_begun: false,
         bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
@@ -1116,8 +1133,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 if let Some((_, timer)) = r.deadline(idle_fired_at).filter(|(at, _)| now_ms() >= *at) {
                     match timer {
                         Timer::Request => {
-                            r.client_error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout");
-                            r.message_start = None;
+                            // Not a parse error: the parser's state and the
+                            // bytes it holds stay (see `request_timer_fired`).
+                            r.request_timer_fired = true;
+                            queue.push(kind::CLIENT_ERROR, conn.id, |w| {
+                                w.str("ERR_HTTP_REQUEST_TIMEOUT").str("Request timeout").u32(0).bytes(&[]);
+                            });
                         }
                         Timer::Idle => {
                             idle_fired_at = now_ms() + 1;
