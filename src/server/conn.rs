@@ -33,8 +33,11 @@ pub const EXPECT_HEAD: u8 = 1;
 pub const EXPECT_CONNECT: u8 = 2;
 pub const EXPECT_LENIENT: u8 = 4;
 
-/// Body or raw bytes a connection may have waiting in the event queue before
-/// JS takes them; past this it stops reading, so a paused request holds.
+/// Request heads, body or raw bytes a connection may have waiting in the
+/// event queue before JS takes them; past this it stops reading until JS
+/// has taken them, so a paused request holds, and a flood of pipelined
+/// requests reaches JS about 64 KB at a time (the chunk Node's socket reads
+/// before its server pauses it), not as all the kernel buffered.
 const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 
 /// Capacity of a read buffer.
@@ -610,7 +613,7 @@ fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usiz
 }
 
 impl Reader<'_> {
-    /// Counts body bytes handed to the queue that JS has not taken yet.
+    /// Counts request-head, body or raw bytes handed to the queue that JS has not taken yet.
     fn count_untaken(&mut self, n: usize) {
         let gen = self.queue.generation();
         if gen != self.untaken_gen {
@@ -620,7 +623,7 @@ impl Reader<'_> {
         self.untaken_bytes += n;
     }
 
-    /// Whether too many body bytes wait for JS to take them.
+    /// Whether too many bytes wait for JS to take them.
     fn queue_full(&self) -> bool {
         self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
     }
@@ -727,6 +730,7 @@ impl Reader<'_> {
                     });
                     self.buf.advance(head.head_len);
                     self.bytes_parsed += head.head_len as u64;
+                    self.count_untaken(head.head_len);
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
                         return self.parse_error(ParseError::INVALID_TRANSFER_ENCODING);
