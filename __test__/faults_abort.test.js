@@ -76,7 +76,7 @@ function afterHandler(req, res) {
  * The client sends a head with Content-Length: 100000 and a first slice of
  * the body, waits until the handler has read it, then destroys the socket.
  */
-async function abortMidBody(http, { halfClose = false, clientErrorListener = true } = {}) {
+async function abortMidBody(http, { halfClose = false, reset = false, clientErrorListener = true } = {}) {
   const log = [];
   let closed;
   const allClosed = new Promise((resolve) => { closed = resolve; });
@@ -122,6 +122,8 @@ async function abortMidBody(http, { halfClose = false, clientErrorListener = tru
       c.end();
       await within(5000, 'the server closing', once(c, 'close'));
       log.push(['client received', wire]);
+    } else if (reset) {
+      c.resetAndDestroy();
     } else {
       c.destroy();
     }
@@ -146,6 +148,61 @@ test("client aborts mid-request-body: 'aborted', ECONNRESET 'aborted' and 'close
   ]);
   if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(logs));
   assert.deepStrictEqual(logs.rshttp, logs['node:http']);
+});
+
+test("client resets (RST) mid-request-body: ECONNRESET 'clientError', 'aborted', 'close' as node:http", T, async () => {
+  const logs = {};
+  for (const [name, http] of IMPLS) logs[name] = await abortMidBody(http, { reset: true });
+  if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(logs));
+  assert.deepStrictEqual(logs['node:http'][0], ['server', 'clientError', 'ECONNRESET', 'read ECONNRESET']);
+  assert.deepStrictEqual(logs.rshttp, logs['node:http']);
+});
+
+/**
+ * The client writes `bytes` and resets the connection at once, so the data
+ * and the RST reach the server together; resolves to the server's
+ * 'clientError' events and requests.
+ */
+async function resetWithData(http, bytes) {
+  const log = [];
+  const server = await start(http, (req, res) => {
+    if (afterHandler(req, res)) return;
+    log.push(['request', req.method, req.url]);
+    track(log, 'req', req, ['aborted', 'error', 'close']);
+    req.resume();
+  });
+  server.on('clientError', (err, socket) => {
+    log.push(['server', 'clientError', err.code, err.message]);
+    socket.destroy();
+  });
+  const { port } = server.address();
+  const done = guardUncaught();
+  try {
+    const c = await connect(port);
+    c.on('error', () => {});
+    c.write(bytes);
+    c.resetAndDestroy();
+    // The server has nothing to answer: wait until it saw the close.
+    const until = Date.now() + 5000;
+    while (log.length === 0 && Date.now() < until) await delay(10);
+    await delay(100);
+    await assertStillServes(port);
+  } finally {
+    const uncaught = done();
+    await stop(server);
+    assert.deepStrictEqual(uncaught.map(String), []);
+  }
+  return log;
+}
+
+test('RST arriving with part of a head: the data then the end of stream, as libuv reports it to node:http', T, async () => {
+  for (const bytes of ['GET /partial HTTP/1.1\r\nHo', 'POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234']) {
+    const logs = {};
+    for (const [name, http] of IMPLS) logs[name] = await resetWithData(http, bytes);
+    if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(logs));
+    assert.ok(logs['node:http'].some((e) => e[1] === 'clientError'));
+    assert.deepStrictEqual(logs.rshttp, logs['node:http'], bytes);
+  }
 });
 
 test('client half-closes mid-request-body: clientError, bytes sent back and events as node:http', T, async () => {

@@ -4,7 +4,7 @@
 //! writes left queued, and enforces the server's timeouts.
 
 use super::clock::{self, now_ms};
-use super::stream::Stream;
+use super::stream::{Read, Stream};
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::exec::{hold, Deadline};
@@ -1107,6 +1107,11 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     // thread's pool, so an idle connection holds none.
                     buffers::give(std::mem::take(&mut r.buf));
                 }
+                let (res, then_eof) = match res {
+                    Ok(Read::Some(n)) => (Ok(n), false),
+                    Ok(Read::Last(n)) => (Ok(n), true),
+                    Err(e) => (Err(e), false),
+                };
                 match res {
                     Ok(0) => {
                         eof = true;
@@ -1125,6 +1130,10 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         }
                         if r.buf.is_empty() {
                             buffers::give(std::mem::take(&mut r.buf));
+                        }
+                        if then_eof {
+                            eof = true;
+                            r.at_eof();
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
