@@ -10,6 +10,7 @@
 const { InjectedInput, binding, connections } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
 const { ClientSocket } = require('./client_socket');
+const { keepHeaderLines } = require('./http_common');
 
 /** Bits of `clientExpect` (src/server/conn.rs EXPECT_*). */
 const EXPECT_HEAD = 1;
@@ -54,6 +55,7 @@ class ResponseParser {
     res.httpVersion = major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
     res.joinDuplicateHeaders = this.joinDuplicateHeaders;
     const max = this.maxHeaderPairs;
+    keepHeaderLines(raw, max);
     res._addHeaderLines(raw, max > 0 && raw.length > max ? max : raw.length);
     res.statusCode = status;
     res.statusMessage = reason;
@@ -77,7 +79,10 @@ class ResponseParser {
     const res = this.incoming;
     if (res === null) return;
     res.complete = true;
-    if (rawTrailers && rawTrailers.length) res._addHeaderLines(rawTrailers, rawTrailers.length);
+    if (rawTrailers && rawTrailers.length) {
+      keepHeaderLines(rawTrailers, this.maxHeaderPairs);
+      res._addHeaderLines(rawTrailers, rawTrailers.length);
+    }
     res.push(null);
     readStart(this.socket);
     const status = res.statusCode;
