@@ -5,10 +5,15 @@
  * server-side objects see (names, error codes and messages, flags) must be
  * the same sequence; nothing may crash or hang, and the server keeps serving.
  *
- * - the client destroys its socket in the middle of a request body;
- * - the client destroys its socket while the server writes a large response;
- * - the client resets the connection (RST, `socket.resetAndDestroy()`)
- *   while the server writes, then a new connection is served.
+ * - the client destroys, half-closes or resets (RST) its socket in the
+ *   middle of a request body: 'aborted', ECONNRESET "aborted", 'close',
+ *   the 'clientError' (HPE_INVALID_EOF_STATE or ECONNRESET) and the 400
+ *   Node sends on a half-close;
+ * - the client writes part of a request and resets at once, so the data
+ *   and the RST arrive together (libuv reports the end of stream);
+ * - the client destroys its socket, or resets it (`socket.resetAndDestroy()`),
+ *   while the server writes a large response: res 'close' with
+ *   `writableFinished` false; then a new connection is served.
  */
 
 const { test } = require('node:test');
@@ -74,7 +79,8 @@ function afterHandler(req, res) {
 
 /**
  * The client sends a head with Content-Length: 100000 and a first slice of
- * the body, waits until the handler has read it, then destroys the socket.
+ * the body, waits until the handler has read it, then destroys the socket
+ * (`halfClose`: ends it and reads what the server sends; `reset`: RST).
  */
 async function abortMidBody(http, { halfClose = false, reset = false, clientErrorListener = true } = {}) {
   const log = [];

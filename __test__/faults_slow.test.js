@@ -7,9 +7,12 @@
  *   `headersTimeout` 1000 ms and `connectionsCheckingInterval` 100 ms: the
  *   server answers `408 Request Timeout` with the same bytes as node:http,
  *   emits the same 'clientError', and closes, in about the same time.
- * - The same with a complete head and a body sent one byte at a time:
- *   `requestTimeout` ends it the same way.
- * - Either way the server keeps serving other connections meanwhile.
+ * - The same after 600 ms of silence: the clock starts at the first byte.
+ * - With a 'clientError' listener that answers, or that does nothing (Node
+ *   then goes on parsing and serves the request).
+ * - A complete head and a body sent one byte at a time: `requestTimeout`
+ *   ends it the same way.
+ * - Meanwhile the server keeps serving other connections.
  */
 
 const { test } = require('node:test');
