@@ -12,6 +12,7 @@ const {
 } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming_message');
 const { ClientSocket } = require('./client_socket');
+const { keepHeaderLines } = require('./http_common');
 
 /** Bits of `clientExpect` (from the binding's shared constants). */
 const EXPECT_HEAD = EXPECT.HEAD;
@@ -56,6 +57,7 @@ class ResponseParser {
     res.httpVersion = major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
     res.joinDuplicateHeaders = this.joinDuplicateHeaders;
     const max = this.maxHeaderPairs;
+    keepHeaderLines(raw, max);
     res._addHeaderLines(raw, max > 0 && raw.length > max ? max : raw.length);
     res.statusCode = status;
     res.statusMessage = reason;
@@ -79,7 +81,10 @@ class ResponseParser {
     const res = this.incoming;
     if (res === null) return;
     res.complete = true;
-    if (rawTrailers && rawTrailers.length) res._addHeaderLines(rawTrailers, rawTrailers.length);
+    if (rawTrailers && rawTrailers.length) {
+      keepHeaderLines(rawTrailers, this.maxHeaderPairs);
+      res._addHeaderLines(rawTrailers, rawTrailers.length);
+    }
     res.push(null);
     readStart(this.socket);
     const status = res.statusCode;

@@ -150,8 +150,31 @@ function directEncoding(encoding) {
   return null;
 }
 
+/** Header fields Node's parser hands to JS at a time, past the first (kMaxHeaderFieldsCount - 1). */
+const FIELDS_PER_FLUSH = 31;
+
+/**
+ * The header or trailer lines (`raw`, name and value alternating) that
+ * Node's parser keeps under its `maxHeaderPairs` limit of `maxPairs`
+ * entries (0 or less: none). Node's parser passes fields to JS 31 at a
+ * time and JS appends a batch while it holds fewer than `maxPairs`
+ * entries, so whole batches are kept: up to `maxPairs` rounded up to a
+ * multiple of 62 entries (a head's `headers` object then takes only the
+ * first `maxPairs`; trailers take all that was kept). Truncates `raw` in
+ * place and returns it.
+ */
+function keepHeaderLines(raw, maxPairs) {
+  const batch = FIELDS_PER_FLUSH * 2;
+  if (maxPairs > 0 && raw.length > batch) {
+    const kept = Math.ceil(maxPairs / batch) * batch;
+    if (raw.length > kept) raw.length = kept;
+  }
+  return raw;
+}
+
 module.exports = {
   METHODS,
+  keepHeaderLines,
   kCanWriteDirect,
   kWriteDirect,
   directEncoding,

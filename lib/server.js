@@ -18,7 +18,7 @@ const {
 const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
-const { continueExpression, STATUS_CODES } = require('./http_common');
+const { continueExpression, keepHeaderLines, STATUS_CODES } = require('./http_common');
 const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
 const { validateInteger, validateBoolean, validateObject, validatePort } = require('./validators');
 
@@ -73,6 +73,11 @@ const chunkExtensionsTooLargeResponse = Buffer.from(`HTTP/1.1 413 ${STATUS_CODES
 
 /** Default cap on header lines handed to JS (Node's parser limit). */
 const MAX_HEADER_PAIRS = 2000;
+
+/** Node's parser.maxHeaderPairs for `server`'s connections: entries, not fields. */
+function maxHeaderPairs(server) {
+  return typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : MAX_HEADER_PAIRS;
+}
 
 function noop() {}
 
@@ -690,12 +695,11 @@ class HttpConnection {
     req.url = url;
     req.method = method;
     req.upgrade = (flags & FLAG_UPGRADE) !== 0;
-    let n = raw.length;
-    const maxPairs = typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : MAX_HEADER_PAIRS;
-    if (maxPairs > 0 && n > maxPairs) {
-      n = maxPairs;
-      raw.length = n;
-    }
+    // As Node: rawHeaders holds the batches its parser kept, req.headers
+    // the first maxHeadersCount fields of them.
+    const maxPairs = maxHeaderPairs(server);
+    keepHeaderLines(raw, maxPairs);
+    const n = maxPairs > 0 && raw.length > maxPairs ? maxPairs : raw.length;
     req._addHeaderLines(raw, n);
     const hasBody = (flags & FLAG_HAS_BODY) !== 0;
     this.incoming = req;
@@ -810,7 +814,11 @@ class HttpConnection {
     if (req) {
       noteReadStarted(req);
       req.complete = true;
-      if (rawTrailers && rawTrailers.length) req._addHeaderLines(rawTrailers, rawTrailers.length);
+      if (rawTrailers && rawTrailers.length) {
+        // Node keeps whole batches of trailers too, and no further cut.
+        keepHeaderLines(rawTrailers, maxHeaderPairs(this.server));
+        req._addHeaderLines(rawTrailers, rawTrailers.length);
+      }
       req.push(null);
     }
     readStart(this.socket);

@@ -36,6 +36,9 @@ pub fn os_socket(sock: &socket2::Socket) -> OsSocket {
 /// Readiness bits.
 pub const READ: u8 = 1;
 pub const WRITE: u8 = 2;
+/// The loop reported the socket's error (POLLERR, which a reset raises with
+/// POLLHUP) since the bit was last taken (see `Registration::take_error`).
+const ERROR: u8 = 4;
 
 /// What a reader watches: data, and the peer's close (EPOLLRDHUP).
 const READ_EVENTS: c_int = uv::READABLE | uv::DISCONNECT;
@@ -190,7 +193,7 @@ fn io_ready(io: &Io, status: c_int, events: c_int) -> bool {
         // POLLERR: libuv has stopped the handle; the next syscall reports
         // the socket's error.
         io.interest.set(0);
-        ev = READ | WRITE;
+        ev = READ | WRITE | ERROR;
     } else {
         if events & (uv::READABLE | uv::DISCONNECT) != 0 {
             ev |= READ;
@@ -279,6 +282,14 @@ impl Registration {
     /// Whether `bit` (READ or WRITE) is cached as ready.
     pub fn is_ready(&self, bit: u8) -> bool {
         self.io.ready.get() & bit != 0
+    }
+
+    /// Whether the loop reported the socket's error (POLLERR) since the last
+    /// call; forgets it.
+    pub fn take_error(&self) -> bool {
+        let ready = self.io.ready.get();
+        self.io.ready.set(ready & !ERROR);
+        ready & ERROR != 0
     }
 
     /// Forgets `bit`'s readiness after the socket said `EAGAIN`.

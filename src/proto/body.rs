@@ -5,7 +5,7 @@
 
 use super::chars::{hex, QDTEXT, QUOTED_PAIR, TOKEN};
 use super::error::{err, Code, ParseError};
-use super::headers::{flag, parse_fields, Ctx, Fields};
+use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
 use super::BodyFraming;
 use std::ops::Range;
 
@@ -291,7 +291,12 @@ fn decode_chunked(
                 let rest = &buf[i..];
                 let ctx = Ctx { lenient, request: st.request };
                 let mut fields = Fields { flags: flag::TRANSFER_ENCODING | flag::CHUNKED, ..Fields::default() };
+                // Node counts trailers against maxHeaderSize afresh.
+                let over = |len: usize| {
+                    len >= max_trailer_size && tracked_len(&rest[..len], FirstLine::None, true) >= max_trailer_size
+                };
                 return match parse_fields(rest, 0, ctx, false, &mut fields) {
+                    Ok(Some(n)) if over(n) => Err(ParseError::HEADER_OVERFLOW),
                     Ok(Some(n)) => {
                         let rebuilt = fields.rebuild(rest, n);
                         let trailers = if rebuilt.is_some() {
@@ -301,7 +306,7 @@ fn decode_chunked(
                         };
                         Ok((i + n, Some(BodyPiece::End { trailers, rebuilt })))
                     }
-                    Ok(None) if rest.len() > max_trailer_size => Err(ParseError::HEADER_OVERFLOW),
+                    Ok(None) if over(rest.len()) => Err(ParseError::HEADER_OVERFLOW),
                     Ok(None) => Ok((i, None)),
                     Err(e) => Err(e.at(e.at + i)),
                 };

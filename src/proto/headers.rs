@@ -78,6 +78,86 @@ enum State {
     TeChunked,
 }
 
+/// The first line of what `tracked_len` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstLine {
+    /// A request line: its target counts.
+    Request,
+    /// A status line: its reason phrase counts.
+    Response,
+    /// None: a chunked body's trailer block.
+    None,
+}
+
+/// What Node counts against `maxHeaderSize` in a head or a trailer block:
+/// its parser's `TrackHeader` adds up the bytes llhttp hands to the span
+/// callbacks, that is the request target (or the status reason) and each
+/// field's name and value, a value without its leading blanks but with its
+/// trailing ones; the method, the version, separators, line ends and the
+/// blank line are free. Node fails the message once the count reaches the
+/// limit. `buf` is a whole head (or trailer block) or its beginning, whose
+/// last line counts as far as it goes if `cut_counts`, as llhttp flushes a
+/// span cut by the end of a read, but not a span cut by an error (pass the
+/// input up to the error and false). Lines are taken as the parser
+/// accepted them.
+pub(crate) fn tracked_len(buf: &[u8], first: FirstLine, cut_counts: bool) -> usize {
+    let line_end = |from: usize| {
+        buf[from..].iter().position(|&b| b == b'\r' || b == b'\n').map_or(buf.len(), |p| from + p)
+    };
+    let next_line = |mut j: usize| {
+        if buf.get(j) == Some(&b'\r') {
+            j += 1;
+        }
+        if buf.get(j) == Some(&b'\n') {
+            j += 1;
+        }
+        j
+    };
+    let blanks = |s: &[u8]| s.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(s.len());
+    let mut n = 0;
+    let mut i = 0;
+    if first != FirstLine::None {
+        // Blank lines before a message are skipped.
+        i = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
+        let end = line_end(i);
+        let line = &buf[i..end];
+        if let Some(sp) = line.iter().position(|&b| b == b' ') {
+            let rest = &line[sp..];
+            let rest = &rest[rest.iter().position(|&b| b != b' ').unwrap_or(rest.len())..];
+            let cut = end == buf.len() && !cut_counts;
+            n += match first {
+                // METHOD SP target SP version
+                FirstLine::Request => match rest.iter().position(|&b| b == b' ') {
+                    Some(sp2) => sp2,
+                    None if cut => 0,
+                    None => rest.len(),
+                },
+                // version SP status [SP reason]
+                _ if cut => 0,
+                _ => rest.iter().position(|&b| b == b' ').map_or(0, |sp2| rest.len() - sp2 - 1),
+            };
+        }
+        i = next_line(end);
+    }
+    while i < buf.len() && buf[i] != b'\r' && buf[i] != b'\n' {
+        let end = line_end(i);
+        let line = &buf[i..end];
+        let cut = end == buf.len() && !cut_counts;
+        n += match line.iter().position(|&c| c == b':') {
+            _ if cut && (line[0] == b' ' || line[0] == b'\t') => 0,
+            // A folded line (lenient): the text after its blanks.
+            _ if line[0] == b' ' || line[0] == b'\t' => line.len() - blanks(line),
+            Some(colon) if cut => colon,
+            Some(colon) => colon + (line.len() - colon - 1) - blanks(&line[colon + 1..]),
+            None if cut => 0,
+            // A name cut by the end of the input.
+            None => line.len(),
+        };
+        i = next_line(end);
+    }
+    n
+}
+
 fn special(name: &[u8]) -> State {
     let is = |s: &[u8]| name.eq_ignore_ascii_case(s);
     match name.len() {

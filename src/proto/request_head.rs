@@ -6,7 +6,7 @@
 use super::chars::{ALPHA, URL, USERINFO};
 use super::error::{err, Code, ParseError};
 use super::Step;
-use super::headers::{flag, parse_fields, Ctx, Fields};
+use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
 use std::ops::Range;
 
 /// The methods llhttp accepts in a request line. The first 35 are Node's
@@ -47,7 +47,8 @@ pub enum BodyFraming {
 /// Limits applied while parsing a head.
 #[derive(Debug, Clone, Copy)]
 pub struct HeadLimits {
-    /// Largest head (request line and headers) in bytes: Node's `maxHeaderSize`.
+    /// Node's `maxHeaderSize`: a head fails once what Node counts of it
+    /// (`tracked_len`: target or reason, field names and values) reaches it.
     pub max_header_size: usize,
     /// Accept what llhttp's lenient flags accept (`insecureHTTPParser`).
     pub lenient: bool,
@@ -305,10 +306,14 @@ pub(crate) fn version(buf: &[u8], i: usize, lenient: bool) -> Step<(u8, u8, usiz
 /// `Ok(None)` means more bytes are needed. Errors follow llhttp's choices
 /// and say where llhttp stops (`ParseError::at`).
 pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
+    // Node's count (see `tracked_len`) is never more than the bytes, which
+    // are measured first.
+    let max = limits.max_header_size;
+    let over = |len: usize, cut_counts: bool| len >= max && tracked_len(&buf[..len], FirstLine::Request, cut_counts) >= max;
     match parse(buf, limits.lenient) {
-        Err(e) if e.at > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(Some(h)) if h.head_len > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(None) if buf.len() > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
+        Err(e) if over(e.at.min(buf.len()), false) => Err(ParseError::HEADER_OVERFLOW),
+        Ok(Some(h)) if over(h.head_len, true) => Err(ParseError::HEADER_OVERFLOW),
+        Ok(None) if over(buf.len(), true) => Err(ParseError::HEADER_OVERFLOW),
         other => other,
     }
 }
@@ -555,6 +560,33 @@ mod tests {
         let limits = HeadLimits { max_header_size: 32, lenient: false };
         let long = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(40));
         assert_eq!(parse_request_head(long.as_bytes(), limits).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+    }
+
+    #[test]
+    fn header_overflow_counts_what_node_counts() {
+        // Node 20 with maxHeaderSize 100: target, names and values (with
+        // trailing blanks) add up; the head fails when they reach 100.
+        let limits = HeadLimits { max_header_size: 100, lenient: false };
+        let fill = |n: usize, trail: &str| {
+            format!("GET / HTTP/1.1\r\nHost: a\r\nX-Fill:    {}{trail}\r\n\r\n", "f".repeat(n))
+        };
+        // 1 + 4 + 1 + 6 + 87 = 99.
+        assert!(parse_request_head(fill(87, "").as_bytes(), limits).unwrap().is_some());
+        assert_eq!(parse_request_head(fill(88, "").as_bytes(), limits).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        // Leading blanks are free, trailing ones count.
+        assert!(parse_request_head(fill(83, "    ").as_bytes(), limits).unwrap().is_some());
+        assert!(parse_request_head(fill(84, "    ").as_bytes(), limits).is_err());
+        // A head cut short counts as far as it goes.
+        let partial = |n: usize| format!("GET /{}", "u".repeat(n));
+        assert!(parse_request_head(partial(98).as_bytes(), limits).unwrap().is_none());
+        assert!(parse_request_head(partial(99).as_bytes(), limits).is_err());
+        assert_eq!(tracked_len(b"\r\nGET /abc HTTP/1.1\r\nA: b \r\nCc:\r\n\r\nX: y", FirstLine::Request, true), 4 + 3 + 2);
+        assert_eq!(tracked_len(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n", FirstLine::Response, true), 2 + 2);
+        assert_eq!(tracked_len(b"T: tt\r\nUu", FirstLine::None, true), 3 + 2);
+        // Cut by an error: the span the error is in does not count.
+        assert_eq!(tracked_len(b"T: tt\r\nUu", FirstLine::None, false), 3);
+        assert_eq!(tracked_len(b"T: tt\r\nUu: v", FirstLine::None, false), 3 + 2);
+        assert_eq!(tracked_len(b"GET /abc", FirstLine::Request, false), 0);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::error::{err, Code, ParseError};
 use super::Step;
-use super::headers::{flag, parse_fields, Ctx, Fields};
+use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
 use super::request_head::version;
 use super::{BodyFraming, HeadLimits};
 use std::ops::Range;
@@ -57,10 +57,12 @@ pub fn parse_response_head(
     limits: HeadLimits,
     expect: ResponseExpect,
 ) -> Result<Option<ResponseHead>, ParseError> {
+    let max = limits.max_header_size;
+    let over = |len: usize, cut_counts: bool| len >= max && tracked_len(&buf[..len], FirstLine::Response, cut_counts) >= max;
     match parse(buf, limits.lenient, expect) {
-        Err(e) if e.at > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(Some(h)) if h.head_len > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(None) if buf.len() > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
+        Err(e) if over(e.at.min(buf.len()), false) => Err(ParseError::HEADER_OVERFLOW),
+        Ok(Some(h)) if over(h.head_len, true) => Err(ParseError::HEADER_OVERFLOW),
+        Ok(None) if over(buf.len(), true) => Err(ParseError::HEADER_OVERFLOW),
         other => other,
     }
 }

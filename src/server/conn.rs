@@ -4,7 +4,7 @@
 //! writes left queued, and enforces the server's timeouts.
 
 use super::clock::{self, now_ms};
-use super::stream::Stream;
+use super::stream::{Read, Stream};
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};
 use crate::exec::{hold, Deadline};
@@ -39,8 +39,11 @@ pub const EXPECT_LENIENT: u8 = 4;
 /// Every `EXPECT_*` bit by name, for JS.
 pub const EXPECT_ALL: &[(&str, u8)] = &[("HEAD", EXPECT_HEAD), ("CONNECT", EXPECT_CONNECT), ("LENIENT", EXPECT_LENIENT)];
 
-/// Body or raw bytes a connection may have waiting in the event queue before
-/// JS takes them; past this it stops reading, so a paused request holds.
+/// Request heads, body or raw bytes a connection may have waiting in the
+/// event queue before JS takes them; past this it stops reading until JS
+/// has taken them, so a paused request holds, and a flood of pipelined
+/// requests reaches JS about 64 KB at a time (the chunk Node's socket reads
+/// before its server pauses it), not as all the kernel buffered.
 const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 
 /// Capacity of a read buffer.
@@ -618,6 +621,14 @@ struct Reader<'a> {
     keep_alive: bool,
     /// When the current message's first byte arrived (ms clock).
     message_start: Option<u64>,
+    /// The current message's headersTimeout/requestTimeout has fired. As in
+    /// Node (whose connections list forgets an expired parser until its
+    /// next message begins) it fires once per message, and parsing goes on:
+    /// a 'clientError' listener may keep the connection.
+    request_timer_fired: bool,
+    /// The current message's first byte has been read (llhttp's
+    /// on_message_begin, which restarts Node's clock for the message).
+    message_begun: bool,
     bytes_parsed: u64,
     requests: u32,
     last_read_ms: u64,
@@ -638,7 +649,7 @@ fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usiz
 }
 
 impl Reader<'_> {
-    /// Counts body bytes handed to the queue that JS has not taken yet.
+    /// Counts request-head, body or raw bytes handed to the queue that JS has not taken yet.
     fn count_untaken(&mut self, n: usize) {
         let gen = self.queue.generation();
         if gen != self.untaken_gen {
@@ -648,7 +659,7 @@ impl Reader<'_> {
         self.untaken_bytes += n;
     }
 
-    /// Whether too many body bytes wait for JS to take them.
+    /// Whether too many bytes wait for JS to take them.
     fn queue_full(&self) -> bool {
         self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
     }
@@ -692,6 +703,8 @@ impl Reader<'_> {
 
     fn message_done(&mut self) {
         self.message_start = None;
+        self.request_timer_fired = false;
+        self.message_begun = false;
         self.conn.in_message.store(false, Ordering::Release);
         self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
     }
@@ -721,8 +734,13 @@ impl Reader<'_> {
                     if self.buf.is_empty() {
                         return;
                     }
-                    if self.message_start.is_none() {
+                    if !self.message_begun {
+                        // The clock restarts here even for the first
+                        // message, whose clock ran since the connection
+                        // opened, as Node's parser does at message begin.
+                        self.message_begun = true;
                         self.message_start = Some(now_ms());
+                        self.request_timer_fired = false;
                         self.conn.in_message.store(true, Ordering::Release);
                     }
                     if self.conn.client {
@@ -749,6 +767,7 @@ impl Reader<'_> {
                     });
                     self.buf.advance(head.head_len);
                     self.bytes_parsed += head.head_len as u64;
+                    self.count_untaken(head.head_len);
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
                         return self.parse_error(ParseError::INVALID_TRANSFER_ENCODING);
@@ -919,7 +938,7 @@ impl Reader<'_> {
                 best = Some((at, t));
             }
         };
-        if let Some(start) = self.message_start {
+        if let Some(start) = self.message_start.filter(|_| !self.request_timer_fired) {
             let head_pending = self.phase == Phase::Head;
             if head_pending && self.cfg.timeouts.headers_ms() > 0 {
                 consider(start + self.cfg.timeouts.headers_ms(), Timer::Request);
@@ -1000,6 +1019,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         keep_alive: true,
         // As in Node, the first request's clock starts when the connection opens.
         message_start: Some(now_ms()),
+        request_timer_fired: false,
+        message_begun: false,
         bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
@@ -1132,6 +1153,11 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     // thread's pool, so an idle connection holds none.
                     buffers::give(std::mem::take(&mut r.buf));
                 }
+                let (res, then_eof) = match res {
+                    Ok(Read::Some(n)) => (Ok(n), false),
+                    Ok(Read::Last(n)) => (Ok(n), true),
+                    Err(e) => (Err(e), false),
+                };
                 match res {
                     Ok(0) => {
                         eof = true;
@@ -1151,6 +1177,10 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         if r.buf.is_empty() {
                             buffers::give(std::mem::take(&mut r.buf));
                         }
+                        if then_eof {
+                            eof = true;
+                            r.at_eof();
+                        }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -1162,8 +1192,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                 if let Some((_, timer)) = r.deadline(idle_fired_at).filter(|(at, _)| now_ms() >= *at) {
                     match timer {
                         Timer::Request => {
-                            r.client_error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout");
-                            r.message_start = None;
+                            // Not a parse error: the parser's state and the
+                            // bytes it holds stay (see `request_timer_fired`).
+                            r.request_timer_fired = true;
+                            queue.push(kind::CLIENT_ERROR, conn.id, |w| {
+                                w.str("ERR_HTTP_REQUEST_TIMEOUT").str("Request timeout").u32(0).bytes(&[]);
+                            });
                         }
                         Timer::Idle => {
                             idle_fired_at = now_ms() + 1;

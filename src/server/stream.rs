@@ -42,6 +42,10 @@ impl Watched {
         }
         res
     }
+    /// Whether the loop reported the socket's error since the last call.
+    pub fn take_error(&self) -> bool {
+        self.reg.take_error()
+    }
     /// Forgets `bit`'s readiness (a short read drained the socket, or a
     /// connect is still in progress).
     pub fn clear_ready(&self, bit: u8) {
@@ -85,6 +89,14 @@ fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
 #[cfg(windows)]
 fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     sock.send_vectored(bufs)
+}
+
+/// What `Stream::read_once` read.
+pub enum Read {
+    /// `n` bytes (0: end of stream).
+    Some(usize),
+    /// `n` bytes, then the end of stream (see `Stream::read_once`).
+    Last(usize),
 }
 
 /// A TCP or unix-domain stream on the inline driver (`Tcp`, `Unix`) or the
@@ -132,9 +144,15 @@ impl Stream {
     /// Reads once into `buf`'s spare capacity. A read shorter than that space
     /// means the socket is drained: it clears read readiness, saving the
     /// second syscall that would only return EAGAIN. 0 means end of stream.
-    pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<usize> {
+    ///
+    /// `Read::Last`: the socket is drained and the wake-up that made it
+    /// readable reported its error (a reset: POLLERR with POLLHUP). libuv's
+    /// stream takes a short read with POLLHUP for the end of stream, without
+    /// reading the error, so Node sees data then 'end', not ECONNRESET; the
+    /// caller does the same.
+    pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<Read> {
         if let Stream::Threads(s) = self {
-            return s.try_read_buf(buf);
+            return s.try_read_buf(buf).map(Read::Some);
         }
         let Some(w) = self.watched() else { return Err(io::ErrorKind::WouldBlock.into()) };
         let spare = buf.capacity() - buf.len();
@@ -146,8 +164,11 @@ impl Stream {
         unsafe { buf.set_len(buf.len() + n) };
         if n > 0 && n < spare {
             w.clear_ready(READ);
+            if w.take_error() {
+                return Ok(Read::Last(n));
+            }
         }
-        Ok(n)
+        Ok(Read::Some(n))
     }
 
     /// Writes `bufs` as far as the socket takes them now.
