@@ -10,6 +10,8 @@
 //   client-close  keep-alive GET; after the answer the client sends FIN
 //   client-reset  keep-alive POST echo; after the answer the client resets
 //                 (socket.resetAndDestroy(): RST, no TIME_WAIT)
+//   pipelined     GET, POST echo and a `Connection: close` GET in one write:
+//                 three answers in order, then the server closes
 //   abort         POST whose body stops halfway; the client closes mid-body
 //                 (no answer expected: counts as a cycle, not a request)
 //
@@ -23,7 +25,7 @@
 const net = require('net');
 
 const MODES = [
-  'server-close', 'client-close', 'client-reset', 'server-close', 'client-close',
+  'server-close', 'client-close', 'client-reset', 'pipelined', 'client-close',
   'http10', 'server-close', 'client-close', 'client-reset', 'abort',
 ];
 const SOURCES = Array.from({ length: 16 }, (_, k) => `127.0.0.${k + 1}`);
@@ -44,6 +46,12 @@ function request(mode) {
         Buffer.from(`POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
         JSON_BODY,
       ]);
+    case 'pipelined':
+      return Buffer.concat([
+        request('client-close'),
+        request('client-reset'),
+        request('server-close'),
+      ]);
     case 'abort':
       return Buffer.concat([
         Buffer.from(`POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
@@ -54,10 +62,17 @@ function request(mode) {
   }
 }
 
+/** The bodies a mode's answers must have, in order. */
+function expectedBodies(mode) {
+  if (mode === 'client-reset') return [JSON_BODY];
+  if (mode === 'pipelined') return [Buffer.from(HELLO), JSON_BODY, Buffer.from(HELLO)];
+  return [Buffer.from(HELLO)];
+}
+
 /**
- * Parses one response from `buf`: { status, headers, body, complete }, or
- * null while the head is incomplete. `eof`: the server has closed, so a
- * response without framing is complete.
+ * Parses one response from `buf`: { status, headers, body, complete, size }
+ * (size: the bytes it took), or null while the head is incomplete. `eof`:
+ * the server has closed, so a response without framing is complete.
  */
 function parse(buf, eof) {
   const end = buf.indexOf('\r\n\r\n');
@@ -73,7 +88,7 @@ function parse(buf, eof) {
   const rest = buf.subarray(end + 4);
   if (headers['content-length'] !== undefined) {
     const n = Number(headers['content-length']);
-    return { status: Number(m[1]), headers, body: rest.subarray(0, n), complete: rest.length >= n };
+    return { status: Number(m[1]), headers, body: rest.subarray(0, n), complete: rest.length >= n, size: end + 4 + n };
   }
   if (/chunked/i.test(headers['transfer-encoding'] || '')) {
     const parts = [];
@@ -83,23 +98,25 @@ function parse(buf, eof) {
       if (nl < 0) return { status: Number(m[1]), headers, body: null, complete: false };
       const size = parseInt(rest.subarray(p, nl).toString('latin1'), 16);
       if (size === 0) {
-        return { status: Number(m[1]), headers, body: Buffer.concat(parts), complete: rest.indexOf('\r\n', nl + 2) >= 0 };
+        const last = rest.indexOf('\r\n\r\n', nl);
+        return { status: Number(m[1]), headers, body: Buffer.concat(parts), complete: last >= 0, size: end + 4 + last + 4 };
       }
       if (rest.length < nl + 2 + size + 2) return { status: Number(m[1]), headers, body: null, complete: false };
       parts.push(rest.subarray(nl + 2, nl + 2 + size));
       p = nl + 2 + size + 2;
     }
   }
-  return { status: Number(m[1]), headers, body: rest, complete: eof };
+  return { status: Number(m[1]), headers, body: rest, complete: eof, size: buf.length };
 }
 
 /** One cycle. Resolves to null when it went as expected, else a failure kind. */
 function cycle(port, i) {
   const mode = MODES[i % MODES.length];
-  const expected = mode === 'client-reset' ? JSON_BODY : Buffer.from(HELLO);
+  const expected = expectedBodies(mode);
   return new Promise((resolve) => {
     let done = false;
     let data = Buffer.alloc(0);
+    let answers = 0;
     let answered = false;
     const socket = net.connect({ host: '127.0.0.1', port, localAddress: SOURCES[i % SOURCES.length] });
     const timer = setTimeout(() => finish(`timeout (${mode}, ${answered ? 'answered' : 'no answer'})`), CYCLE_TIMEOUT_MS);
@@ -108,16 +125,22 @@ function cycle(port, i) {
       done = true;
       clearTimeout(timer);
       if (failure) socket.destroy();
-      resolve({ mode, failure, answered });
+      resolve({ mode, failure, answers });
     }
-    /** Checks the answer once it is complete; true when it is. */
+    /** Checks the answers complete so far; true once all are in (or one is wrong). */
     function check(eof) {
-      const r = parse(data, eof);
-      if (!r || !r.complete) return false;
-      if (r.status !== 200) { finish(`status ${r.status}${r.bad ? ` (${JSON.stringify(r.bad)})` : ''} (${mode})`); return true; }
-      if (!r.body.equals(expected)) { finish(`wrong body (${mode})`); return true; }
-      answered = true;
-      return true;
+      for (;;) {
+        const r = parse(data, eof);
+        if (!r || !r.complete) return false;
+        if (r.status !== 200) { finish(`status ${r.status}${r.bad ? ` (${JSON.stringify(r.bad)})` : ''} (${mode})`); return true; }
+        if (!r.body.equals(expected[answers])) { finish(`wrong body (${mode})`); return true; }
+        data = data.subarray(r.size);
+        if (++answers === expected.length) {
+          if (data.length) { finish(`bytes after the last answer (${mode})`); return true; }
+          answered = true;
+          return true;
+        }
+      }
     }
     socket.on('connect', () => {
       socket.write(request(mode));
@@ -136,12 +159,12 @@ function cycle(port, i) {
       if (answered || !check(false) || done) return;
       if (mode === 'client-close') socket.end();
       else if (mode === 'client-reset') { socket.resetAndDestroy(); finish(null); }
-      // server-close and http10: wait for the server's FIN.
+      // server-close, http10 and pipelined: wait for the server's FIN.
     });
     socket.on('end', () => {
       if (mode === 'abort') return;
       if (!answered && !(check(true) && answered)) { finish(`closed before a full answer (${mode})`); return; }
-      if (mode === 'server-close' || mode === 'http10') socket.end();
+      if (mode === 'server-close' || mode === 'http10' || mode === 'pipelined') socket.end();
     });
     socket.on('close', () => {
       if (mode === 'abort' || mode === 'client-reset') return;
@@ -168,7 +191,7 @@ async function main() {
     while (next < end && Date.now() < deadline) {
       const r = await cycle(o.port, next++);
       byMode[r.mode] = (byMode[r.mode] || 0) + 1;
-      if (r.answered) requests++;
+      requests += r.answers;
       if (r.failure) {
         failed++;
         failures[r.failure] = (failures[r.failure] || 0) + 1;
