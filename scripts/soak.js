@@ -441,7 +441,7 @@ async function main() {
   out.push(`| RSS at start (MiB) | ${fmtMiB(start.rss)} |`);
   out.push(`| RSS after warm-up (MiB, round ${afterWarmup.round || 0}) | ${fmtMiB(afterWarmup.rss)} |`);
   out.push(`| RSS peak under load (MiB, at ${(peak.at / 1000).toFixed(0)} s) | ${fmtMiB(peak.rss)} |`);
-  out.push(`| RSS at end (MiB) | ${end ? fmtMiB(end.rss) : 'n/a'} |`);
+  out.push(`| RSS at end (MiB, after the descriptor wait and one more GC) | ${end ? fmtMiB(end.rss) : 'n/a'} |`);
   out.push(`| RSS trend after warm-up (KiB per 100k requests) | ${trend === null ? 'n/a' : trend.toFixed(1)} |`);
   out.push(`| descriptors at start / peak / end | ${start.fds} / ${peakFds} / ${endFds ?? 'n/a'} |`);
   out.push(`| keep-alive requests (wrk runs) | ${fmtInt(ka.requests)} (${ka.runs}) |`);

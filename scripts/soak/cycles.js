@@ -33,28 +33,30 @@ const HELLO = 'Hello, World!';
 const JSON_BODY = Buffer.from(JSON.stringify({ soak: true, cycle: 1, text: 'y'.repeat(100) }));
 const CYCLE_TIMEOUT_MS = 10_000;
 
-function request(mode) {
+/** Cycle i's request bytes; the query string takes 5,000 values, as in keepalive.lua. */
+function request(mode, i) {
+  const q = `?c=${i % 5000}`;
   switch (mode) {
     case 'server-close':
-      return Buffer.from('GET /hello HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n');
+      return Buffer.from(`GET /hello${q} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`);
     case 'http10':
-      return Buffer.from('GET /hello HTTP/1.0\r\n\r\n');
+      return Buffer.from(`GET /hello${q} HTTP/1.0\r\n\r\n`);
     case 'client-close':
-      return Buffer.from('GET /hello HTTP/1.1\r\nHost: soak\r\n\r\n');
+      return Buffer.from(`GET /hello${q} HTTP/1.1\r\nHost: soak\r\n\r\n`);
     case 'client-reset':
       return Buffer.concat([
-        Buffer.from(`POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
+        Buffer.from(`POST /echo${q} HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
         JSON_BODY,
       ]);
     case 'pipelined':
       return Buffer.concat([
-        request('client-close'),
-        request('client-reset'),
-        request('server-close'),
+        request('client-close', i),
+        request('client-reset', i),
+        request('server-close', i),
       ]);
     case 'abort':
       return Buffer.concat([
-        Buffer.from(`POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
+        Buffer.from(`POST /echo${q} HTTP/1.1\r\nHost: soak\r\nContent-Length: ${JSON_BODY.length}\r\n\r\n`),
         JSON_BODY.subarray(0, JSON_BODY.length >> 1),
       ]);
     default:
@@ -143,7 +145,7 @@ function cycle(port, i) {
       }
     }
     socket.on('connect', () => {
-      socket.write(request(mode));
+      socket.write(request(mode, i));
       if (mode === 'abort') {
         // Long enough for the head and half the body to be read and the
         // handler to start; then the client goes away mid-body.

@@ -2,6 +2,10 @@
 -- a count is reached (wrk -t1 ... -- COUNT), then the thread stops itself.
 --   GET /hello, POST /echo (Content-Length), GET /chunked (chunked answer),
 --   POST /echo with a chunked body, in turn.
+-- URLs carry a query string and requests an X-Request-Id header that take
+-- VARIANTS different values, more than the 1024 strings rshttp's core
+-- interns (src/strings.rs), so its table keeps evicting and refilling.
+-- The requests are built once in init(), not per request.
 -- Every answer must be 200 with one of the expected bodies; anything else is
 -- counted as bad and the first one is kept. Prints one SOAKJSON line.
 --
@@ -14,6 +18,7 @@ local count = 0
 -- globals, for thread:get() in done()
 bad = 0
 firstbad = ""
+local VARIANTS = 3000
 local reqs = {}
 local nreqs = 0
 local i = 0
@@ -29,13 +34,18 @@ function init(args)
   local json = '{"soak":true,"n":12345,"items":[1,2,3,4,5,6,7,8],"text":"' .. string.rep("x", 160) .. '"}'
   local chunk1 = string.sub(json, 1, 50)
   local chunk2 = string.sub(json, 51)
-  reqs[1] = wrk.format("GET", "/hello", { ["Host"] = "soak" })
-  reqs[2] = wrk.format("POST", "/echo", { ["Host"] = "soak", ["Content-Type"] = "application/json" }, json)
-  reqs[3] = wrk.format("GET", "/chunked", { ["Host"] = "soak" })
-  reqs[4] = "POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\n" ..
-    "Transfer-Encoding: chunked\r\n\r\n" ..
-    string.format("%x\r\n", #chunk1) .. chunk1 .. "\r\n" ..
-    string.format("%x\r\n", #chunk2) .. chunk2 .. "\r\n0\r\n\r\n"
+  for v = 1, VARIANTS do
+    local q = "?v=" .. v
+    local id = string.format("%08x-soak-%d", v * 2654435761 % 4294967296, v)
+    reqs[#reqs + 1] = wrk.format("GET", "/hello" .. q, { ["Host"] = "soak", ["X-Request-Id"] = id })
+    reqs[#reqs + 1] = wrk.format("POST", "/echo" .. q,
+      { ["Host"] = "soak", ["Content-Type"] = "application/json", ["X-Request-Id"] = id }, json)
+    reqs[#reqs + 1] = wrk.format("GET", "/chunked" .. q, { ["Host"] = "soak", ["X-Request-Id"] = id })
+    reqs[#reqs + 1] = "POST /echo" .. q .. " HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\n" ..
+      "X-Request-Id: " .. id .. "\r\nTransfer-Encoding: chunked\r\n\r\n" ..
+      string.format("%x\r\n", #chunk1) .. chunk1 .. "\r\n" ..
+      string.format("%x\r\n", #chunk2) .. chunk2 .. "\r\n0\r\n\r\n"
+  end
   nreqs = #reqs
   bodies["Hello, World!"] = true
   bodies[json] = true

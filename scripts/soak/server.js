@@ -5,9 +5,10 @@
 //
 //   node --expose-gc scripts/soak/server.js rshttp|node
 //
-// Routes: GET /hello -> 200 "Hello, World!" (Content-Length); GET /chunked
-// -> the same text in two writes (chunked); POST anything -> the body read
-// in full and echoed back (Content-Length). Anything else -> 404.
+// Routes (a query string is ignored): GET /hello -> 200 "Hello, World!"
+// (Content-Length); GET /chunked -> the same text in two writes (chunked);
+// POST anything -> the body read in full and echoed back (Content-Length).
+// Anything else -> 404.
 
 const path = require('path');
 
@@ -37,10 +38,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': n });
       res.end(body);
     });
-  } else if (req.url === '/hello') {
+  } else if (req.url === '/hello' || req.url.startsWith('/hello?')) {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': HELLO.length });
     res.end(HELLO);
-  } else if (req.url === '/chunked') {
+  } else if (req.url === '/chunked' || req.url.startsWith('/chunked?')) {
     res.setHeader('Content-Type', 'text/plain');
     res.write('Hello, ');
     res.end('World!');
