@@ -13,9 +13,9 @@
 // N/R keep-alive requests with wrk (default N = 2,000,000 in all, C = 64
 // connections, the mix in scripts/soak/keepalive.lua), then M/R connection
 // open/close cycles from scripts/soak/cycles.js (default M = 200,000, K = 32
-// at a time; server-close, HTTP/1.0, client FIN, client RST and mid-body
-// aborts, from 16 loopback source addresses so the client never runs out
-// of ephemeral ports). After each round the load stops, the server's open
+// at a time; server-close, HTTP/1.0, client FIN, client RST, three
+// pipelined requests and mid-body aborts, from 16 loopback source addresses
+// so the client never runs out of ephemeral ports). After each round the load stops, the server's open
 // connections drain to 0, it runs a full GC (started with --expose-gc;
 // --no-gc to skip) and its RSS and descriptors are read.
 //

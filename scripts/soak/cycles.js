@@ -111,7 +111,10 @@ function parse(buf, eof) {
   return { status: Number(m[1]), headers, body: rest, complete: eof, size: buf.length };
 }
 
-/** One cycle. Resolves to null when it went as expected, else a failure kind. */
+/**
+ * One cycle: resolves to { mode, failure (null when it went as expected),
+ * answers (the full, right answers it got) }.
+ */
 function cycle(port, i) {
   const mode = MODES[i % MODES.length];
   const expected = expectedBodies(mode);
