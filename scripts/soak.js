@@ -198,6 +198,11 @@ class Server {
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(s)[1]) * 1024;
   }
 
+  threads() {
+    const s = fs.readFileSync(`/proc/${this.pid}/status`, 'latin1');
+    return Number(/^Threads:\s+(\d+)/m.exec(s)[1]);
+  }
+
   fds() {
     return fs.readdirSync(`/proc/${this.pid}/fd`).length;
   }
@@ -325,6 +330,7 @@ async function main() {
 
   const start = await quiesce();
   const startFdList = server.fdList();
+  start.threads = server.threads();
   log(`server pid ${server.pid} on port ${port}: RSS ${fmtMiB(start.rss)} MiB, ${start.fds} fds`);
 
   const rounds = [];
@@ -387,7 +393,10 @@ async function main() {
     endFds = server.fds();
   }
   const end = server.died ? null : { rss: server.rss(), stats: await server.stats(o.gc) };
-  if (end) end.rss = server.rss();
+  if (end) {
+    end.rss = server.rss();
+    end.threads = server.threads();
+  }
   clearInterval(sampler);
   const extraFds = [];
   if (!server.died && endFds !== start.fds) {
@@ -444,6 +453,7 @@ async function main() {
   out.push(`| RSS at end (MiB, after the descriptor wait and one more GC) | ${end ? fmtMiB(end.rss) : 'n/a'} |`);
   out.push(`| RSS trend after warm-up (KiB per 100k requests) | ${trend === null ? 'n/a' : trend.toFixed(1)} |`);
   out.push(`| descriptors at start / peak / end | ${start.fds} / ${peakFds} / ${endFds ?? 'n/a'} |`);
+  out.push(`| server threads at start / end | ${start.threads} / ${end ? end.threads : 'n/a'} |`);
   out.push(`| keep-alive requests (wrk runs) | ${fmtInt(ka.requests)} (${ka.runs}) |`);
   out.push(`| keep-alive: bad answers; wrk errors connect/read/write/status/timeout | ${ka.bad}; ${Object.values(ka.errors).join('/')} |`);
   out.push(`| keep-alive latency p99 (worst run) / max (ms) | ${(ka.p99 / 1000).toFixed(1)} / ${(ka.max / 1000).toFixed(1)} |`);
