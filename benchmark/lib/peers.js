@@ -84,7 +84,7 @@ function findUws() {
     process.env.UWS_USE_FALLBACK = '';
     console.warn = () => {};
     require(require.resolve(${JSON.stringify(UWS_PKG)}, { paths: [${JSON.stringify(dir)}] }));
-    const bin = Object.keys(require.cache).find((f) => f.endsWith('.node'));
+    const bin = Object.keys(require.cache).find((f) => /[\\\\/]uws_[^\\\\/]*\\.node$/.test(f));
     process.stdout.write(bin ? 'NATIVE' : 'FALLBACK');
   `], { encoding: 'utf8', timeout: 15000 });
   if (r.stdout === 'NATIVE') return { argv0: process.execPath, comm: null, version: `${version}`, package: `${UWS_PKG}@${version}` };

@@ -47,7 +47,9 @@ try {
 } catch (e) {
   skip(`uWebSockets.js not installed (${e.code || e.message})`);
 }
-if (!Object.keys(require.cache).some((f) => f.endsWith('.node'))) {
+// Its binary is binaries/uws_<platform>_<arch>_<abi>.node (other .node files,
+// such as the prebuilt bufferutil its fallback's ws loads, do not count).
+if (!Object.keys(require.cache).some((f) => /[\\/]uws_[^\\/]*\.node$/.test(f))) {
   skip(`uWebSockets.js has no native binary for ${process.platform}-${process.arch} ABI ${process.versions.modules} (only its JavaScript fallback)`);
 }
 
