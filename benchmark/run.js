@@ -2,10 +2,13 @@
 'use strict';
 // npm run bench [-- --only=hello,latency] [--quick] [--rounds=N] [--seconds=N]
 //               [--warmup=N] [--pin=on|off] [--loadgen=wrk|autocannon]
-//               [--idle-conns=N] [--no-setup]
+//               [--idle-conns=N] [--peers=on|off] [--io-threads=N] [--no-setup]
 // Runs each scenario's server program under node:http and under rshttp in
-// alternating rounds and prints medians and rshttp/node ratios. The client
-// scenario also measures undici's request() when undici is installed.
+// alternating rounds and prints medians and rshttp/node ratios. The hello,
+// latency, post-echo and pipelined scenarios add peers (uWebSockets.js and
+// Bun's node:http, from benchmark/peers) and the rshttp/best-peer ratio; the
+// client scenario measures undici's request() when undici is installed.
+// --io-threads=N sets RSHTTP_IO_THREADS=N for the rshttp processes.
 // BENCH_RSHTTP_MODULE=http substitutes node:http for rshttp (harness check).
 const http = require('http');
 const os = require('os');
@@ -15,15 +18,18 @@ const proc = require('./lib/proc');
 const setup = require('./lib/setup');
 const loadgen = require('./lib/loadgen');
 const report = require('./lib/report');
+const peers = require('./lib/peers');
 
 const HERE = __dirname;
 const SERVERS = path.join(HERE, 'servers');
 // The two implementations every scenario compares; a scenario may add others
-// (the client scenario adds undici), shown in their own columns.
+// (peers: uws and bun in the server scenarios that list them, undici in the
+// client scenario), shown in their own columns.
 const IMPLS = ['node', 'rshttp'];
+const PEERS = ['uws', 'bun'];
 
 function parseArgs(argv) {
-  const o = { quick: false, only: null, rounds: null, seconds: null, warmup: null, pin: 'on', loadgen: null, idleConns: null, setup: true };
+  const o = { quick: false, only: null, rounds: null, seconds: null, warmup: null, pin: 'on', loadgen: null, idleConns: null, setup: true, peers: 'on', ioThreads: null };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
     switch (k) {
@@ -36,6 +42,14 @@ function parseArgs(argv) {
       case 'loadgen': o.loadgen = v; break;
       case 'idle-conns': o.idleConns = Number(v); break;
       case 'no-setup': o.setup = false; break;
+      case 'peers':
+        if (v !== 'on' && v !== 'off') throw new Error(`--peers=on or --peers=off, not ${a}`);
+        o.peers = v;
+        break;
+      case 'io-threads':
+        if (!/^\d+$/.test(v || '')) throw new Error(`--io-threads takes a whole number, not ${a}`);
+        o.ioThreads = v;
+        break;
       case 'help': case 'h':
         process.stdout.write(fs_help());
         process.exit(0);
@@ -48,6 +62,14 @@ function parseArgs(argv) {
   o.warmup = o.warmup !== null ? o.warmup : 1;
   o.idleConns = o.idleConns || 10000;
   o.idleRounds = o.quick ? 1 : Math.min(o.rounds, 2);
+  // The scaling scenario has 9 points: shorter windows and fewer rounds.
+  o.scalingRounds = o.quick ? 1 : Math.min(o.rounds, 2);
+  o.scalingSeconds = Math.min(o.seconds, 2);
+  o.scalingWarmup = Math.min(o.warmup, 1);
+  // Without --io-threads, a RSHTTP_IO_THREADS the harness was started with
+  // still reaches rshttp's processes (and only theirs), and is reported.
+  o.ioThreadsFrom = o.ioThreads !== null ? '--io-threads' : process.env.RSHTTP_IO_THREADS !== undefined ? 'environment' : null;
+  if (o.ioThreads === null && process.env.RSHTTP_IO_THREADS !== undefined) o.ioThreads = process.env.RSHTTP_IO_THREADS;
   return o;
 }
 
@@ -88,23 +110,57 @@ function tail(text, n = 3) {
   return (i >= 0 ? lines.slice(i, i + 2) : lines.slice(-n)).join(' | ').slice(0, 300);
 }
 
-async function startServer(file, impl, ctx, extra = {}) {
+// A peer that cannot run here: reported as skipped with
+// the reason, never as a failure.
+class SkipError extends Error {}
+
+// What a process of `impl` needs in its environment beyond BENCH_*: rshttp's
+// get RSHTTP_IO_THREADS when it is set; no other process gets it.
+function implEnv(impl, ctx) {
+  return { RSHTTP_IO_THREADS: impl === 'rshttp' && ctx.opts.ioThreads !== null ? ctx.opts.ioThreads : undefined };
+}
+
+// How to start `spec`'s server (spec.server: a program in servers/; spec.uws:
+// the servers/uws.js mode that answers like it) under `impl`.
+function serverCommand(spec, impl, ctx) {
+  const file = path.join(SERVERS, spec.server);
+  if (impl === 'node' || impl === 'rshttp') return { argv: [process.execPath, file, impl], env: { BENCH_IMPL: impl } };
+  const p = ctx.peers[impl];
+  if (!p || !p.argv0) throw new SkipError(p ? p.why : `${impl} is not a peer`);
+  // Bun's node:http: the very program node:http runs.
+  if (impl === 'bun') return { argv: [p.argv0, file, 'node'], env: { BENCH_IMPL: 'node' }, comm: p.comm };
+  if (impl === 'uws') {
+    if (!spec.uws) throw new SkipError(`no uWS.js program for ${spec.server}`);
+    return { argv: [p.argv0, path.join(SERVERS, 'uws.js'), spec.uws], env: {} };
+  }
+  throw new Error(`unknown implementation ${impl}`);
+}
+
+async function startServer(spec, impl, ctx, extra = {}) {
   const port = await proc.freePort();
-  const env = { BENCH_IMPL: impl, BENCH_PORT: String(port), ...(extra.env || {}) };
-  const server = proc.start([process.execPath, path.join(SERVERS, file), impl], {
+  const cmd = serverCommand(spec, impl, ctx);
+  const env = { ...cmd.env, ...implEnv(impl, ctx), BENCH_PORT: String(port), ...(spec.env || {}), ...(extra.env || {}) };
+  const server = proc.start(cmd.argv, {
     cpu: ctx.serverCpu, env, nofile: extra.nofile || 0, cwd: setup.root,
   });
   try {
-    const m = await proc.waitFor(server, /^READY (\d+)$/m, 20000, "printing READY");
-    server.port = Number(m[1]) || port;
+    const m = await proc.waitFor(server, /^(READY|SKIP) (.*)$/m, 20000, "printing READY");
+    if (m[1] === 'SKIP') throw new SkipError(m[2]);
+    server.port = Number(m[2]) || port;
   } catch (e) {
     proc.killTree(server);
+    if (e instanceof SkipError) throw e;
+    // A program that printed SKIP and exited may be seen exiting first.
+    await proc.sleep(100);
+    const skip = /^SKIP (.*)$/m.exec(server.stdoutText);
+    if (skip) throw new SkipError(skip[1]);
     throw new Error(`server did not start: ${e.message}${server.stderrText ? ': ' + tail(server.stderrText) : ''}`);
   }
+  const want = cmd.comm || 'node';
   const c = proc.comm(server.pid);
-  if (c !== 'node' && c !== path.basename(process.execPath)) {
+  if (c !== want && c !== path.basename(cmd.argv[0])) {
     proc.killTree(server);
-    throw new Error(`server pid ${server.pid} is "${c}", not node: cannot measure it`);
+    throw new Error(`server pid ${server.pid} is "${c}", not ${want}: cannot measure it`);
   }
   return server;
 }
@@ -121,24 +177,33 @@ function checkAlive(server, when) {
   }
 }
 
-// A wrk-style scenario: start server, probe, warm up, measure one window.
-async function loadRound(s, impl, ctx) {
-  const server = await startServer(s.server, impl, ctx);
+// Start `spec`'s server under `impl`, probe it, warm up, measure one window.
+// spec: { server, uws, env, probe, conns, body, pipeline, processTree };
+// `o` holds the window and warm-up in seconds.
+async function measureLoad(spec, impl, ctx, o) {
+  // Room for the connections, in the server and in the load generator.
+  const nofile = spec.conns > 512 ? spec.conns + 1024 : 0;
+  const server = await startServer(spec, impl, ctx, { nofile });
   try {
-    await probe(server.port, s.probe);
-    const lg = { gen: ctx.gen, port: server.port, conns: s.conns, body: s.body, pipeline: s.pipeline, cpu: ctx.loadCpu };
-    if (ctx.opts.warmup > 0) await loadgen.run({ ...lg, seconds: ctx.opts.warmup });
+    await probe(server.port, spec.probe);
+    const lg = { gen: ctx.gen, port: server.port, conns: spec.conns, body: spec.body, pipeline: spec.pipeline, cpu: ctx.loadCpu, nofile };
+    if (o.warmup > 0) await loadgen.run({ ...lg, seconds: o.warmup });
     checkAlive(server, 'during warm-up');
-    // A cluster's CPU is its primary's and its workers' together.
-    const cpuOf = s.processTree ? proc.treeCpuMicros : proc.cpuMicros;
-    const cpu0 = cpuOf(server.pid);
+    // The server's process tree (a cluster's primary and workers; Bun's or
+    // Node's one process otherwise) and its JS thread(s): the main thread,
+    // or for a cluster the workers' main threads added up.
+    const cpuOf = () => proc.treeCpuMicros(server.pid);
+    const jsOf = () => proc.jsThreadCpuMicros(server.pid, { workers: !!spec.processTree });
+    const cpu0 = cpuOf();
+    const js0 = jsOf();
     const busy0 = proc.systemBusyMicros();
     const t0 = process.hrtime.bigint();
-    const r = await loadgen.run({ ...lg, seconds: ctx.opts.seconds });
+    const r = await loadgen.run({ ...lg, seconds: o.seconds });
     const wall = Number(process.hrtime.bigint() - t0) / 1e3;
     const busy = proc.systemBusyMicros() - busy0;
     checkAlive(server, 'under load');
-    const cpu = cpuOf(server.pid) - cpu0;
+    const cpu = cpuOf() - cpu0;
+    const js = jsOf() - js0;
     const mem = proc.memory(server.pid);
     if (!r.requests) throw new Error(`no request completed (errors ${JSON.stringify(r.errors)})`);
     if (r.errors.status) throw new Error(`${r.errors.status} non-2xx/3xx responses`);
@@ -150,18 +215,20 @@ async function loadRound(s, impl, ctx) {
     // The load generator has one core; more than that beside the server is
     // someone else's work on the machine, which disturbs req/s most.
     const others = (busy - cpu) / wall - 1;
-    if (others > 0.15) ctx.busyRounds.push(`${s.name}/${impl}: ~${others.toFixed(1)} core`);
     return {
       values: {
         rps: r.requests / secs,
         mbps: r.bytes / secs / 1e6,
         cpu_us: cpu / r.requests,
+        js_cpu_us: js / r.requests,
         cpu_util: cpu / wall,
+        js_cpu_util: js / wall,
         peak_rss: mem.hwm / MB,
         p50: r.latency_us.p50,
         p99: r.latency_us.p99,
       },
-      raw: { ...r, server_cpu_us: cpu, wall_us: wall, system_busy_us: busy, threads: mem.threads },
+      raw: { ...r, server_cpu_us: cpu, js_thread_cpu_us: js, wall_us: wall, system_busy_us: busy, threads: mem.threads },
+      others,
       warnings,
     };
   } finally {
@@ -169,11 +236,40 @@ async function loadRound(s, impl, ctx) {
   }
 }
 
+// A wrk-style scenario: one measured window of the scenario's own settings.
+async function loadRound(s, impl, ctx) {
+  const r = await measureLoad(s, impl, ctx, { seconds: ctx.opts.seconds, warmup: ctx.opts.warmup });
+  if (r.others > 0.15) ctx.busyRounds.push(`${s.name}/${impl}: ~${r.others.toFixed(1)} core`);
+  return r;
+}
+
+// The scaling scenario: one short window at each of s.points, each with a
+// fresh server. Values are keyed `<metric>@<point id>`.
+async function scalingRound(s, impl, ctx) {
+  const values = {};
+  const raw = {};
+  const warnings = [];
+  for (const pt of s.points) {
+    let r;
+    try {
+      r = await measureLoad(pt, impl, ctx, { seconds: ctx.opts.scalingSeconds, warmup: ctx.opts.scalingWarmup });
+    } catch (e) {
+      if (e instanceof SkipError) throw e;
+      throw new Error(`at ${pt.label}: ${e.message}`);
+    }
+    for (const k of ['rps', 'mbps', 'cpu_us', 'js_cpu_us']) values[`${k}@${pt.id}`] = r.values[k];
+    raw[pt.id] = r.raw;
+    warnings.push(...r.warnings.map((w) => `${pt.label}: ${w}`));
+    if (r.others > 0.15) ctx.busyRounds.push(`${s.name} ${pt.label}/${impl}: ~${r.others.toFixed(1)} core`);
+  }
+  return { values, raw, warnings };
+}
+
 // 10,000 idle keep-alive connections: RSS before and while they are held.
 async function idleRound(s, impl, ctx) {
   const n = ctx.opts.idleConns;
   const nofile = n + 4096;
-  const server = await startServer(s.server, impl, ctx, { env: { BENCH_KEEPALIVE_MS: '600000' }, nofile });
+  const server = await startServer(s, impl, ctx, { env: { BENCH_KEEPALIVE_MS: '600000' }, nofile });
   let client = null;
   try {
     await probe(server.port, s.probe);
@@ -184,6 +280,7 @@ async function idleRound(s, impl, ctx) {
     checkAlive(server, 'after warm-up');
     const before = proc.memory(server.pid);
     const cpu0 = proc.cpuMicros(server.pid);
+    const js0 = proc.jsThreadCpuMicros(server.pid);
     client = proc.start([process.execPath, path.join(HERE, 'lib', 'idle-client.js')], {
       cpu: ctx.loadCpu, nofile, env: { BENCH_PORT: String(server.port), BENCH_CONNS: String(n) },
     });
@@ -192,6 +289,7 @@ async function idleRound(s, impl, ctx) {
     checkAlive(server, 'holding idle connections');
     const after = proc.memory(server.pid);
     const cpu = proc.cpuMicros(server.pid) - cpu0;
+    const js = proc.jsThreadCpuMicros(server.pid) - js0;
     client.stdin.write('q\n');
     const a = await proc.waitFor(client, /^ALIVE (\d+)$/m, 15000, 'the ALIVE count');
     const alive = Number(a[1]);
@@ -204,9 +302,10 @@ async function idleRound(s, impl, ctx) {
         rss_held: after.rss / MB,
         open_ms: Number(m[3]),
         cpu_conn: cpu / alive,
+        js_cpu_conn: js / alive,
         peak_rss: after.hwm / MB,
       },
-      raw: { rss_before: before.rss, rss_after: after.rss, hwm: after.hwm, alive, opened: Number(m[1]), failed: Number(m[2]), server_cpu_us: cpu },
+      raw: { rss_before: before.rss, rss_after: after.rss, hwm: after.hwm, alive, opened: Number(m[1]), failed: Number(m[2]), server_cpu_us: cpu, js_thread_cpu_us: js },
       warnings: Number(m[2]) ? [`${impl}: ${m[2]} connections failed to open${m[4] ? ' (' + m[4].trim() + ')' : ''}`] : [],
     };
   } finally {
@@ -220,7 +319,7 @@ async function idleRound(s, impl, ctx) {
 // The client makes a fixed number of requests (s.requests after
 // s.warmupRequests untimed ones) and reports its own time, CPU and RSS.
 async function clientRound(s, impl, ctx) {
-  const server = await startServer('hello.js', 'node', { ...ctx, serverCpu: ctx.loadCpu });
+  const server = await startServer({ server: 'hello.js' }, 'node', { ...ctx, serverCpu: ctx.loadCpu });
   let client = null;
   try {
     await probe(server.port, s.probe);
@@ -228,6 +327,7 @@ async function clientRound(s, impl, ctx) {
     client = proc.start([process.execPath, path.join(HERE, 'clients', 'client.js'), impl], {
       cpu: ctx.serverCpu, cwd: setup.root,
       env: {
+        ...implEnv(impl, ctx),
         BENCH_IMPL: impl, BENCH_PORT: String(server.port), BENCH_CONNS: String(s.conns),
         BENCH_REQUESTS: String(s.requests), BENCH_WARMUP_REQUESTS: String(warmup),
       },
@@ -242,7 +342,12 @@ async function clientRound(s, impl, ctx) {
     if (!r.requests) throw new Error(`client completed no request (${r.errors} errors${r.firstError ? ': ' + r.firstError : ''})`);
     if (r.errors > r.attempted / 100) throw new Error(`${r.errors} of ${r.attempted} requests failed or were answered wrongly (${r.firstError})`);
     return {
-      values: { rps: r.requests / (r.duration_us / 1e6), cpu_us: r.cpu_us / r.requests, peak_rss: r.hwm / MB },
+      values: {
+        rps: r.requests / (r.duration_us / 1e6),
+        cpu_us: r.cpu_us / r.requests,
+        js_cpu_us: r.js_cpu_us !== undefined ? r.js_cpu_us / r.requests : null,
+        peak_rss: r.hwm / MB,
+      },
       raw: r,
       warnings: r.errors ? [`${impl}: ${r.errors} request errors (${r.firstError})`] : [],
     };
@@ -288,16 +393,20 @@ const helloProbe = { expect: (b) => (b.toString() === 'Hello, World!' ? null : `
 const M = {
   rps: { key: 'rps', label: 'throughput', unit: 'req/s', better: 'higher', digits: 0 },
   cpu_us: { key: 'cpu_us', label: 'server CPU', unit: 'µs/req', better: 'lower', digits: 1 },
+  js_cpu: { key: 'js_cpu_us', label: 'JS-thread CPU', unit: 'µs/req', better: 'lower', digits: 1 },
   peak_rss: { key: 'peak_rss', label: 'peak RSS', unit: 'MiB', better: 'lower', digits: 1 },
   p50: { key: 'p50', label: 'latency p50', unit: 'µs', better: 'lower', digits: 0 },
   p99: { key: 'p99', label: 'latency p99', unit: 'µs', better: 'lower', digits: 0 },
   mbps: { key: 'mbps', label: 'throughput', unit: 'MB/s', better: 'higher', digits: 0 },
   cpu_resp: { key: 'cpu_us', label: 'server CPU', unit: 'µs/resp', better: 'lower', digits: 0 },
+  js_cpu_resp: { key: 'js_cpu_us', label: 'JS-thread CPU', unit: 'µs/resp', better: 'lower', digits: 0 },
   rss_conn: { key: 'rss_conn', label: 'RSS per idle conn', unit: 'KiB', better: 'lower', digits: 2 },
   rss_held: { key: 'rss_held', label: 'RSS holding them', unit: 'MiB', better: 'lower', digits: 1 },
   open_ms: { key: 'open_ms', label: 'time to open all', unit: 'ms', better: 'lower', digits: 0 },
   cpu_conn: { key: 'cpu_conn', label: 'server CPU', unit: 'µs/conn', better: 'lower', digits: 1 },
+  js_cpu_conn: { key: 'js_cpu_conn', label: 'JS-thread CPU', unit: 'µs/conn', better: 'lower', digits: 1 },
   client_cpu: { key: 'cpu_us', label: 'client CPU', unit: 'µs/req', better: 'lower', digits: 1 },
+  client_js_cpu: { key: 'js_cpu_us', label: 'client JS-thread CPU', unit: 'µs/req', better: 'lower', digits: 1 },
   client_rss: { key: 'peak_rss', label: 'client peak RSS', unit: 'MiB', better: 'lower', digits: 1 },
 };
 
@@ -318,27 +427,54 @@ function jsonBody(size) {
 }
 const POST_BODY = jsonBody(4096);
 
+// The scaling scenario's points: hello at a range of connection counts, then
+// servers/large.js with a range of body sizes at 64 connections.
+const SCALING_CONNS = [1, 16, 64, 256, 1024];
+const SCALING_BYTES = [0, 1024, 64 * 1024, MB];
+const SCALING_BYTES_CONNS = 64;
+function bytesLabel(n) {
+  return n >= MB ? `${n / MB} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`;
+}
+const SCALING_POINTS = [
+  ...SCALING_CONNS.map((c) => ({
+    id: `c${c}`, axis: 'conns', x: c, label: `${c} conn${c === 1 ? '' : 's'}`,
+    server: 'hello.js', conns: c, probe: { expect: (b) => (b.toString() === 'Hello, World!' ? null : 'not hello') },
+  })),
+  ...SCALING_BYTES.map((n) => ({
+    id: `b${n}`, axis: 'bytes', x: n, label: `${bytesLabel(n)} body`,
+    server: 'large.js', env: { BENCH_LARGE_BYTES: String(n) }, conns: SCALING_BYTES_CONNS,
+    probe: { expect: (b) => (b.length === n ? null : `body of ${b.length} bytes, not ${n}`) },
+  })),
+];
+// One metric entry per point and measure, so the JSON keeps its shape
+// (metrics[] with medians and ratios); `point` ties it to its line.
+const SCALING_METRICS = SCALING_POINTS.flatMap((pt) => [
+  { key: `rps@${pt.id}`, label: `${pt.label}: throughput`, unit: 'req/s', better: 'higher', digits: 0, point: { id: pt.id, axis: pt.axis, x: pt.x, label: pt.label, measure: 'rps' } },
+  { key: `cpu_us@${pt.id}`, label: `${pt.label}: server CPU`, unit: 'µs/req', better: 'lower', digits: 1, point: { id: pt.id, axis: pt.axis, x: pt.x, label: pt.label, measure: 'cpu_us' } },
+  { key: `js_cpu_us@${pt.id}`, label: `${pt.label}: JS-thread CPU`, unit: 'µs/req', better: 'lower', digits: 1, point: { id: pt.id, axis: pt.axis, x: pt.x, label: pt.label, measure: 'js_cpu_us' } },
+]);
+
 const SCENARIOS = [
   {
     name: 'hello',
     desc: 'GET, 13-byte body, keep-alive, 64 connections',
-    server: 'hello.js', conns: 64, probe: helloProbe,
-    metrics: [M.rps, M.cpu_us, M.peak_rss],
+    server: 'hello.js', uws: 'hello', peers: PEERS, conns: 64, probe: helloProbe,
+    metrics: [M.rps, M.cpu_us, M.js_cpu, M.peak_rss],
     round: loadRound,
   },
   {
     name: 'latency',
     desc: 'GET hello, 1 connection, one request at a time: p50/p99 latency',
-    server: 'hello.js', conns: 1, probe: helloProbe,
-    metrics: [M.p50, M.p99, M.rps, M.cpu_us],
+    server: 'hello.js', uws: 'hello', peers: PEERS, conns: 1, probe: helloProbe,
+    metrics: [M.p50, M.p99, M.rps, M.cpu_us, M.js_cpu],
     round: loadRound,
   },
   {
     name: 'post-echo',
     desc: 'POST 4 KiB JSON, body read in full and echoed, 64 connections',
-    server: 'echo.js', conns: 64, body: POST_BODY,
+    server: 'echo.js', uws: 'echo', peers: PEERS, conns: 64, body: POST_BODY,
     probe: { method: 'POST', body: POST_BODY, expect: (b) => (b.equals(POST_BODY) ? null : `echo of ${b.length} bytes differs`) },
-    metrics: [M.rps, M.cpu_us, M.peak_rss],
+    metrics: [M.rps, M.cpu_us, M.js_cpu, M.peak_rss],
     round: loadRound,
   },
   {
@@ -346,29 +482,37 @@ const SCENARIOS = [
     desc: 'GET with a 1 MiB response body, 16 connections',
     server: 'large.js', conns: 16,
     probe: { expect: (b) => (b.length === MB ? null : `body of ${b.length} bytes, not 1 MiB`) },
-    metrics: [M.mbps, M.cpu_resp, M.peak_rss],
+    metrics: [M.mbps, M.cpu_resp, M.js_cpu_resp, M.peak_rss],
     round: loadRound,
   },
   {
     name: 'pipelined',
     desc: 'GET hello, 16 requests in flight per connection, 32 connections',
-    server: 'hello.js', conns: 32, pipeline: 16, probe: helloProbe,
-    metrics: [M.rps, M.cpu_us, M.peak_rss],
+    server: 'hello.js', uws: 'hello', peers: PEERS, conns: 32, pipeline: 16, probe: helloProbe,
+    metrics: [M.rps, M.cpu_us, M.js_cpu, M.peak_rss],
     round: loadRound,
   },
   {
     name: 'cluster',
     desc: 'GET hello, 64 connections, to a cluster of 2 workers (SCHED_RR) on the server core',
     server: 'cluster.js', conns: 64, probe: helloProbe, processTree: true,
-    metrics: [M.rps, M.cpu_us],
+    metrics: [M.rps, M.cpu_us, M.js_cpu],
     round: loadRound,
+  },
+  {
+    name: 'scaling',
+    desc: `hello at ${SCALING_CONNS.join(', ')} connections; ${SCALING_BYTES.map(bytesLabel).join(', ')} bodies at ${SCALING_BYTES_CONNS} connections`,
+    points: SCALING_POINTS,
+    rounds: (ctx) => ctx.opts.scalingRounds,
+    metrics: SCALING_METRICS,
+    round: scalingRound,
   },
   {
     name: 'idle',
     desc: '10,000 idle keep-alive connections, each after one request',
     server: 'hello.js', probe: helloProbe,
     rounds: (ctx) => ctx.opts.idleRounds,
-    metrics: [M.rss_conn, M.rss_held, M.open_ms, M.cpu_conn],
+    metrics: [M.rss_conn, M.rss_held, M.open_ms, M.cpu_conn, M.js_cpu_conn],
     round: idleRound,
   },
   {
@@ -376,7 +520,7 @@ const SCENARIOS = [
     desc: '20,000 keep-alive GETs, 32 in flight, against a node:http hello server: node:http vs rshttp (vs undici) client',
     conns: 32, requests: 20000, warmupRequests: 2000, probe: helloProbe,
     impls: clientImpls,
-    metrics: [M.rps, M.client_cpu, M.client_rss],
+    metrics: [M.rps, M.client_cpu, M.client_js_cpu, M.client_rss],
     round: clientRound,
   },
 ];
@@ -430,17 +574,23 @@ async function runScenario(s, ctx) {
     if (r.skip) return skip(r.skip);
     impls = r.run;
     Object.assign(skipped, r.skipped || {});
-    for (const [impl, why] of Object.entries(skipped)) process.stderr.write(`bench: ${s.name}: ${impl} skipped: ${why}\n`);
+  } else if (s.peers && ctx.opts.peers !== 'off') {
+    // Peers that can run here join node and rshttp; the others are skipped.
+    impls = [...IMPLS];
+    for (const p of s.peers) {
+      if (ctx.peers[p] && ctx.peers[p].argv0) impls.push(p);
+      else skipped[p] = ctx.peers[p] ? ctx.peers[p].why : 'unknown peer';
+    }
   }
-  // Implementations beyond node and rshttp that ran, in their own columns.
-  const extra = impls.filter((i) => !IMPLS.includes(i));
-  if (extra.length) out.extraImpls = extra;
-  if (Object.keys(skipped).length) out.skippedImpls = skipped;
+  for (const [impl, why] of Object.entries(skipped)) process.stderr.write(`bench: ${s.name}: ${impl} skipped: ${why}\n`);
   const rounds = s.rounds ? s.rounds(ctx) : ctx.opts.rounds;
   const failed = {};
+  // A peer that fails is shown as failed but does not fail the scenario:
+  // what is under test is rshttp (and node:http, its reference).
+  const peerFailed = {};
   for (let i = 0; i < rounds; i++) {
     for (const impl of impls) {
-      if (failed[impl]) continue;
+      if (failed[impl] || peerFailed[impl] || skipped[impl]) continue;
       const t = Date.now();
       process.stderr.write(`bench: ${s.name} round ${i + 1}/${rounds} ${impl} ... `);
       try {
@@ -451,18 +601,30 @@ async function runScenario(s, ctx) {
         process.stderr.write(`${main.label} ${r.values[main.key].toFixed(main.digits)}` +
           (r.values.cpu_us !== undefined ? `, ${r.values.cpu_us.toFixed(1)} µs/req` : '') + ` (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
       } catch (e) {
-        failed[impl] = e.message;
+        if (e instanceof SkipError) {
+          skipped[impl] = e.message;
+          process.stderr.write(`skipped: ${e.message}\n`);
+          continue;
+        }
+        (IMPLS.includes(impl) ? failed : peerFailed)[impl] = e.message;
         out.rounds.push({ impl, round: i + 1, ok: false, error: e.message });
         process.stderr.write(`FAILED: ${e.message}\n`);
       }
     }
   }
+  // Implementations beyond node and rshttp that ran, in their own columns.
+  const extra = impls.filter((i) => !IMPLS.includes(i) && out.rounds.some((r) => r.impl === i));
+  if (extra.length) out.extraImpls = extra;
+  if (Object.keys(skipped).length) out.skippedImpls = skipped;
+  if (Object.keys(peerFailed).length) out.failedPeers = peerFailed;
+  const others = Object.keys(skipped).filter((i) => !IMPLS.includes(i) && !extra.includes(i));
   for (const m of s.metrics) {
     const entry = { ...m };
-    for (const impl of [...IMPLS, ...extra]) {
+    for (const impl of [...IMPLS, ...extra, ...others]) {
       const vals = out.rounds.filter((r) => r.ok && r.impl === impl).map((r) => r.values[m.key]);
-      entry[impl] = { median: failed[impl] ? null : median(vals), rounds: vals };
+      entry[impl] = { median: failed[impl] || peerFailed[impl] ? null : median(vals), rounds: vals };
       if (skipped[impl]) entry[impl].skipped = skipped[impl];
+      if (peerFailed[impl]) entry[impl].failed = peerFailed[impl];
     }
     const ratio = (impl) => (entry.node.median && entry[impl].median !== null ? entry[impl].median / entry.node.median : null);
     // The headline ratio is rshttp / node; others are in ratios.
@@ -470,6 +632,14 @@ async function runScenario(s, ctx) {
     if (extra.length) {
       entry.ratios = {};
       for (const impl of ['rshttp', ...extra]) entry.ratios[impl] = ratio(impl);
+      // rshttp against the best of the others on this metric (its own
+      // direction): the peer to beat.
+      const best = extra.filter((i) => entry[i].median !== null)
+        .sort((a, b) => (m.better === 'higher' ? entry[b].median - entry[a].median : entry[a].median - entry[b].median))[0];
+      if (best) {
+        const r = entry.rshttp.median;
+        entry.bestPeer = { impl: best, median: entry[best].median, ratio: r !== null && entry[best].median ? r / entry[best].median : null };
+      }
     }
     out.metrics.push(entry);
   }
@@ -482,24 +652,37 @@ async function runScenario(s, ctx) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  if (opts.setup) setup.ensureBuilt();
-  const gen = setup.loadGenerator(opts.loadgen);
-  const canPin = opts.pin !== 'off' && proc.have('taskset') && os.cpus().length >= 2;
-  const ctx = { busyRounds: [], opts, gen, serverCpu: canPin ? 0 : null, loadCpu: canPin ? 1 : null, root: setup.root };
   const names = SCENARIOS.map((s) => s.name);
   for (const n of opts.only || []) if (!names.includes(n)) throw new Error(`unknown scenario ${n} (have ${names.join(', ')})`);
   const chosen = SCENARIOS.filter((s) => !opts.only || opts.only.includes(s.name));
+  if (opts.setup) setup.ensureBuilt();
+  const gen = setup.loadGenerator(opts.loadgen);
+  // The peers, when a chosen scenario has them.
+  let peersOff = opts.peers === 'off' ? 'peers off (--peers=off)' : null;
+  if (!chosen.some((s) => s.peers)) peersOff = peersOff || 'no scenario with peers chosen';
+  else if (!peersOff && opts.setup) peersOff = peers.install((m) => process.stderr.write(`bench: ${m}\n`));
+  const found = peers.find(peersOff);
+  const canPin = opts.pin !== 'off' && proc.have('taskset') && os.cpus().length >= 2;
+  const ctx = { busyRounds: [], opts, gen, peers: found, serverCpu: canPin ? 0 : null, loadCpu: canPin ? 1 : null, root: setup.root };
 
   const res = {
     date: new Date().toISOString(),
     git: gitRev(),
     rshttpModule: process.env.BENCH_RSHTTP_MODULE ? `${process.env.BENCH_RSHTTP_MODULE} (BENCH_RSHTTP_MODULE: not rshttp!)` : 'index.js',
-    options: { rounds: opts.rounds, seconds: opts.seconds, warmup: opts.warmup, quick: opts.quick, idleConns: opts.idleConns },
+    options: {
+      rounds: opts.rounds, seconds: opts.seconds, warmup: opts.warmup, quick: opts.quick, idleConns: opts.idleConns,
+      peers: opts.peers, ioThreads: opts.ioThreads, ioThreadsFrom: opts.ioThreadsFrom,
+      scaling: { rounds: opts.scalingRounds, seconds: opts.scalingSeconds, warmup: opts.scalingWarmup },
+    },
+    // RSHTTP_IO_THREADS as rshttp's processes saw it (null: unset).
+    rshttpIoThreads: opts.ioThreads,
+    peers: Object.fromEntries(Object.entries(found).map(([k, v]) => [k, v.argv0 ? { version: v.version, package: v.package } : { skipped: v.why }])),
     machine: machine(ctx),
     loadAverage: { start: os.loadavg()[0] },
     scenarios: [],
   };
   process.stderr.write(`bench: ${res.machine.cpu}, ${res.machine.cores} cores, node ${res.machine.node}; ${gen}; ${res.machine.pinning}\n`);
+  process.stderr.write(`bench: ${report.ioThreadsLine(res)}; ${report.peersLine(res)}\n`);
   for (const s of chosen) res.scenarios.push(await runScenario(s, ctx));
   res.elapsedSeconds = Math.round((Date.now() - t0) / 1000);
   res.loadAverage.end = os.loadavg()[0];

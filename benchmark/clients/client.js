@@ -17,7 +17,9 @@
 // Prints one line:
 //   BENCHJSON {"requests","duration_us","cpu_us","hwm","errors","firstError",...}
 // requests = correct answers among the timed ones; cpu_us = process.cpuUsage()
-// (user + system, all threads) over the timed part; hwm = VmHWM in bytes.
+// (user + system, all threads) over the timed part; js_cpu_us = the same for
+// the JS thread alone (the main thread, whose tid is the pid: utime + stime
+// from /proc/self/task/<pid>/stat); hwm = VmHWM in bytes.
 const fs = require('fs');
 const path = require('path');
 
@@ -109,6 +111,17 @@ async function batch(get, n) {
   return ok;
 }
 
+// utime + stime of this process's main (JS) thread, in microseconds.
+const CLK_TCK = (() => {
+  const r = require('child_process').spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout && r.stdout.trim()) || 100;
+})();
+function jsThreadCpuMicros() {
+  const s = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+
 function hwmBytes() {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'latin1'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -120,13 +133,15 @@ async function main() {
   const warmupErrors = errors;
   errors = 0;
   const cpu0 = process.cpuUsage();
+  const js0 = jsThreadCpuMicros();
   const t0 = process.hrtime.bigint();
   const ok = await batch(c.get, total);
   const dur = Number(process.hrtime.bigint() - t0) / 1e3;
   const cpu = process.cpuUsage(cpu0);
+  const js = jsThreadCpuMicros() - js0;
   const out = {
     impl: c.name, requests: ok, attempted: total, conns, warmup: warmupCount, warmupErrors,
-    duration_us: dur, cpu_us: cpu.user + cpu.system, hwm: hwmBytes(), errors, firstError,
+    duration_us: dur, cpu_us: cpu.user + cpu.system, js_cpu_us: js, hwm: hwmBytes(), errors, firstError,
   };
   process.stdout.write(`BENCHJSON ${JSON.stringify(out)}\n`);
   await c.close();

@@ -55,7 +55,7 @@ function parse(child) {
   return JSON.parse(m[1]);
 }
 
-// opts: { gen, port, path, conns, seconds, script, method, body, pipeline, cpu }
+// opts: { gen, port, path, conns, seconds, script, method, body, pipeline, cpu, nofile }
 async function run(opts) {
   const url = `http://127.0.0.1:${opts.port}${opts.path || '/'}`;
   const env = {};
@@ -73,7 +73,7 @@ async function run(opts) {
     });
     argv = [process.execPath, path.join(__dirname, 'autocannon-child.js')];
   }
-  const child = start(argv, { cpu: opts.cpu, env });
+  const child = start(argv, { cpu: opts.cpu, env, nofile: opts.nofile || 0 });
   try {
     await waitFor(child, /^BENCHJSON .*$/m, (opts.seconds + 30) * 1000);
     await child.exited;

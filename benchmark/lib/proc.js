@@ -97,12 +97,36 @@ function waitFor(child, re, ms, what = String(re)) {
   });
 }
 
-// utime+stime of the whole process (all threads), in microseconds.
-function cpuMicros(pid) {
-  const s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+// utime+stime from a /proc stat file, in microseconds.
+function statMicros(file) {
+  const s = fs.readFileSync(file, 'latin1');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   // after the comm field: state is f[0], utime is field 14 -> f[11], stime f[12]
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+
+// utime+stime of the whole process (all threads), in microseconds.
+function cpuMicros(pid) {
+  return statMicros(`/proc/${pid}/stat`);
+}
+
+// utime+stime of one thread of a process, in microseconds.
+function threadCpuMicros(pid, tid) {
+  return statMicros(`/proc/${pid}/task/${tid}/stat`);
+}
+
+// The JS thread's utime+stime, in microseconds: in Node (and Bun) the thread
+// that runs JavaScript is the main thread, whose tid equals the pid. With
+// `workers` (a cluster), the sum over the main threads of `pid`'s
+// descendants instead, the primary's own left out; a process gone in
+// between counts as 0.
+function jsThreadCpuMicros(pid, { workers = false } = {}) {
+  if (!workers) return threadCpuMicros(pid, pid);
+  let total = 0;
+  for (const p of descendants(pid)) {
+    try { total += threadCpuMicros(p, p); } catch {}
+  }
+  return total;
 }
 
 // The pids of `pid`'s descendants (children of each of its threads, and
@@ -166,4 +190,4 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, treeCpuMicros, systemBusyMicros, memory, comm, freePort, sleep };
+module.exports = { CLK_TCK, have, start, killTree, killAll, isDead, waitFor, cpuMicros, threadCpuMicros, jsThreadCpuMicros, treeCpuMicros, descendants, systemBusyMicros, memory, comm, freePort, sleep };
