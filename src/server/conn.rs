@@ -1030,6 +1030,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     };
     conn.update_hold();
     let mut eof = false;
+    // Threaded mode: the peer's end, read right after data whose events JS
+    // has not taken yet, waits for them to be taken (`data_gen` is the
+    // queue's generation after that data): in Node the end comes in a later
+    // read callback, after what the data's handlers scheduled (a response).
+    let mut eof_pending = false;
+    let mut data_gen = u64::MAX;
     let mut write_shut = false;
     let mut idle_fired_at = 0u64;
     let mut injected_total = 0u32;
@@ -1070,6 +1076,10 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             eof = true;
             r.at_eof();
         }
+        if eof_pending && queue.generation() != data_gen {
+            eof_pending = false;
+            r.at_eof();
+        }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             r.start_body();
             r.process();
@@ -1092,7 +1102,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             q.shut = true;
             conn.note_writes(&q);
         }
-        if write_shut && (eof || matches!(conn.stream, Stream::Virtual)) {
+        if write_shut && ((eof && !eof_pending) || matches!(conn.stream, Stream::Virtual)) {
             break "";
         }
         // Created before the check: a Notified sees notify_waiters calls made
@@ -1113,7 +1123,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             if conn.signal.poll(cx).is_ready() {
                 return Poll::Ready(Woke::Signal);
             }
-            if blocked && taken.as_mut().poll(cx).is_ready() {
+            if (blocked || eof_pending) && taken.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Woke::Signal);
             }
             if want_write {
@@ -1158,7 +1168,13 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Ok(Read::Last(n)) => (Ok(n), true),
                     Err(e) => (Err(e), false),
                 };
+                // See `eof_pending`.
+                let defer_eof = conn.mode == Mode::Threads && data_gen == queue.generation();
                 match res {
+                    Ok(0) if defer_eof => {
+                        eof = true;
+                        eof_pending = true;
+                    }
                     Ok(0) => {
                         eof = true;
                         r.at_eof();
@@ -1176,6 +1192,11 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         }
                         if r.buf.is_empty() {
                             buffers::give(std::mem::take(&mut r.buf));
+                        }
+                        if conn.mode == Mode::Threads && !queue.is_empty() {
+                            // Events wait for JS (this read's, or others'
+                            // that JS will take with them).
+                            data_gen = queue.generation();
                         }
                         if then_eof {
                             eof = true;
