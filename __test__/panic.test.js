@@ -46,12 +46,18 @@ test.after(() => {
   if (pkg) fs.rmSync(pkg, { recursive: true, force: true });
 });
 
-/** Runs one scenario with a panic at `point`; returns what it saw. */
-function run(mode, point) {
+/**
+ * Runs one scenario with a panic at `point`, inline or (`ioThreads` > 0) on
+ * the I/O threads; returns what it saw.
+ */
+function run(mode, point, ioThreads = 0) {
   const r = spawnSync(process.execPath, [scenario, mode], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, RSHTTP_PACKAGE: pkg, RSHTTP_PANIC_AT: point, RUST_BACKTRACE: '0' },
+    env: {
+      ...process.env, RSHTTP_PACKAGE: pkg, RSHTTP_PANIC_AT: point, RUST_BACKTRACE: '0',
+      RSHTTP_IO_THREADS: String(ioThreads),
+    },
   });
   const name = point.split(':')[0];
   assert.strictEqual(r.signal, null, `killed by ${r.signal} (an abort is SIGABRT): ${r.stderr}`);
@@ -176,6 +182,50 @@ test('a panic while closing the driver at environment exit is contained', () => 
   assert.deepStrictEqual(seen.messages, [{ status: 200 }]);
   assert.strictEqual(seen.workerExit, 0);
   assert.deepStrictEqual(seen.after, { status: 200, body: 'ok /after' });
+});
+
+// The same on the I/O threads (RSHTTP_IO_THREADS=2), for the points that
+// mode has: its sockets are tokio's, its tasks the runtime's, its events
+// reach JS through the threadsafe function and a turn of the driver.
+test('threaded: a panic in the driver\'s turn loses no request', () => {
+  const { seen } = run('server', 'drive', 2);
+  assert.deepStrictEqual(seen.results, [0, 1, 2, 3, 4, 5].map(ok));
+});
+
+test('threaded: a panic in a server connection\'s task fails that connection alone', () => {
+  const { seen } = run('server', 'server_task', 2);
+  assert.deepStrictEqual(seen.clientErrors, [INTERNAL]);
+  firstFailedThenServed(seen.results, ['ECONNRESET']);
+});
+
+test('threaded: a panic in the accept loop stops that listener with an error', () => {
+  const { seen } = run('server', 'accept', 2);
+  assert.deepStrictEqual(seen.serverErrors, [INTERNAL]);
+  firstFailedThenServed(seen.results, ['ECONNRESET', 'ECONNREFUSED']);
+});
+
+test('threaded: a panic while parsing answers as a parse error', () => {
+  const { seen } = run('server', 'parse', 2);
+  assert.deepStrictEqual(seen.clientErrors, ['HPE_INTERNAL']);
+  firstFailedThenServed(seen.results, ['ECONNRESET']);
+});
+
+test('threaded: a panic in the event queue\'s push fails that connection; the queue stays usable', () => {
+  const { seen } = run('server', 'event_push:2', 2);
+  assert.deepStrictEqual(seen.clientErrors, ['HPE_INTERNAL']);
+  firstFailedThenServed(seen.results, ['ECONNRESET']);
+});
+
+test('threaded: a panic in a napi call on a connection fails that connection alone', () => {
+  const { seen } = run('server', 'napi_conn', 2);
+  assert.strictEqual(seen.clientErrors.length, 1);
+  assert.ok(['EPIPE', INTERNAL].includes(seen.clientErrors[0]), seen.clientErrors[0]);
+  firstFailedThenServed(seen.results, ['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED']);
+});
+
+test('threaded client: a panic while connecting, or in the connection\'s task, fails that request alone', () => {
+  firstFailedThenServed(run('client', 'connect', 2).seen.results, [INTERNAL]);
+  firstFailedThenServed(run('client', 'client_task', 2).seen.results, ['EPIPE', 'ECONNRESET', INTERNAL]);
 });
 
 test('an event batch stops decoding at an unknown event kind, with a warning', async () => {

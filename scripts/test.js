@@ -6,13 +6,15 @@
 // (scripts/ecosystem.js: real npm packages over rshttp and node:http), then
 // the conformance run (scripts/node-compat.js) for each of
 // CONFORMANCE_SIDES: `all` (rshttp's server and client) and `server`
-// (rshttp's server, Node's client). All always run; the exit code is 1 if
-// any failed.
+// (rshttp's server, Node's client), inline and on 2 I/O threads (each with
+// its own ratchet lines). All always run; the exit code is 1 if any failed.
 
 const { spawnSync } = require('child_process');
 const path = require('path');
 
 const CONFORMANCE_SIDES = ['all', 'server'];
+/** I/O modes the conformance run covers: inline, and 2 I/O threads. */
+const CONFORMANCE_IO_THREADS = [0, 2];
 
 const root = path.join(__dirname, '..');
 
@@ -30,9 +32,12 @@ const rust = run('rust tests', ['test', '--lib', '--quiet'], 'cargo');
 const unit = run('unit tests', ['--test', '__test__/']);
 const ecosystem = run('ecosystem', [path.join('scripts', 'ecosystem.js')]);
 let conformance = true;
-for (const side of CONFORMANCE_SIDES) {
-  if (!run(`conformance (side=${side})`, [path.join('scripts', 'node-compat.js'), `--side=${side}`])) {
-    conformance = false;
+for (const threads of CONFORMANCE_IO_THREADS) {
+  for (const side of CONFORMANCE_SIDES) {
+    const args = [path.join('scripts', 'node-compat.js'), `--side=${side}`];
+    if (threads) args.push(`--io-threads=${threads}`);
+    const title = `conformance (side=${side}${threads ? `, I/O threads ${threads}` : ', inline'})`;
+    if (!run(title, args)) conformance = false;
   }
 }
 

@@ -153,6 +153,9 @@ pub fn server_set_timeouts(id: u32, headers_ms: f64, request_ms: f64, keep_alive
     LISTENERS.with(|m| {
         if let Some(l) = m.borrow().get(&id) {
             l.timeouts().set(ms(Some(headers_ms), 0), ms(Some(request_ms), 0), ms(Some(keep_alive_ms), 0));
+            // Open connections recompute their deadlines (rare: a server's
+            // timeouts set after listen()).
+            registry::for_each(|c| c.timeouts_changed());
         }
     });
 }

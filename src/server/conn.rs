@@ -467,6 +467,11 @@ impl Conn {
     }
 
     /// Closes the connection now, dropping anything queued.
+    /// Its server's timeouts changed: the task recomputes its deadlines.
+    pub fn timeouts_changed(&self) {
+        self.signal(CTL_CHANGED);
+    }
+
     /// Fails the connection after a contained panic in a call JS made on
     /// it: it closes with `guard::INTERNAL_ERROR` as its error.
     pub fn fail(&self) {

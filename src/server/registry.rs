@@ -62,6 +62,14 @@ pub fn destroy_where(pred: impl Fn(&Conn) -> bool) {
     }
 }
 
+/// Runs `f` on every open connection (every thread's).
+pub fn for_each(f: impl Fn(&Conn)) {
+    let all: Vec<Arc<Conn>> = lock(table()).values().cloned().collect();
+    for c in all {
+        f(&c);
+    }
+}
+
 /// The connection with `id`, while it is open.
 pub fn get(id: u32) -> Option<Arc<Conn>> {
     lock(table()).get(&id).cloned()
