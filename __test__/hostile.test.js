@@ -49,6 +49,13 @@ const CASES = {
   'request after HTTP/1.0': { input: 'GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'request after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'junk after a complete request': { input: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n\x01\x02junk\r\n\r\n' },
+  // URL bytes as llhttp 9.3.1 (Node 20.20) takes them: no tab, form feed or
+  // byte with the high bit set in a path, query or fragment.
+  'tab in a path': { input: 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'tab ending an HTTP/0.9 path': { input: 'GET /\t\n\r\n', variant: 'join' },
+  'form feed in a query (insecure)': { input: 'GET /?\f HTTP/1.1\r\nHost: a\r\n\r\n', variant: 'insecure' },
+  'high byte in a path': { input: 'GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'high byte in a fragment': { input: 'GET /#\xff HTTP/1.1\r\nHost: a\r\n\r\n' },
 };
 
 let servers;

@@ -147,6 +147,15 @@ enum TargetEnd {
     Http09(usize),
 }
 
+/// Tab and form feed in a path, query or fragment: llhttp 9.3 refuses them
+/// as "Invalid characters in url", one byte on (where other bytes outside
+/// URL_CHAR get the part's own reason, at the byte).
+macro_rules! TAB_OR_FF {
+    () => {
+        b'\t' | 0x0c
+    };
+}
+
 /// The request target from its first byte, as llhttp's URL machine reads
 /// it: origin-form, absolute-form, authority-form (CONNECT) or `*`.
 fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
@@ -204,6 +213,7 @@ fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
                     b'?' => s = S::Query,
                     b'#' => s = S::Fragment,
                     b' ' | b'\r' | b'\n' => break,
+                    TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                     _ => return invalid("Invalid char in url path", i),
                 }
             }
@@ -212,12 +222,14 @@ fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
                 b'?' => {}
                 b' ' | b'\r' | b'\n' => break,
                 _ if URL[b as usize] => {}
+                TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                 _ => return invalid("Invalid char in url query", i),
             },
             S::Fragment => match b {
                 b'?' | b'#' => {}
                 b' ' | b'\r' | b'\n' => break,
                 _ if URL[b as usize] => {}
+                TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                 _ => return invalid("Invalid char in url fragment start", i),
             },
             S::Server { at } => match b {
@@ -482,6 +494,21 @@ mod tests {
             assert!(parse(&format!("{ok}\r\n\r\n")).unwrap().is_some(), "{ok}");
         }
         assert_eq!(code("GET http://a@b@c/ HTTP/1.1\r\n\r\n"), "HPE_INVALID_URL");
+    }
+
+    #[test]
+    fn url_bytes_as_node_20_20() {
+        // Tab and form feed: their own reason, one byte on; in every part
+        // after the authority, and in an HTTP/0.9 line too.
+        for (s, at) in [("GET /\t HTTP/1.1", 6), ("GET /a?\x0c HTTP/1.1", 8), ("GET /#\t HTTP/1.1", 7), ("GET /\t", 6)] {
+            let e = parse(&format!("{s}\r\n\r\n")).unwrap_err();
+            assert_eq!((e.code(), e.reason(), e.at), ("HPE_INVALID_URL", "Invalid characters in url", at), "{s:?}");
+        }
+        // Bytes with the high bit set: the part's reason, at the byte.
+        let e = parse("GET /a\u{80}b HTTP/1.1\r\n\r\n").unwrap_err();
+        assert_eq!((e.reason(), e.at), ("Invalid char in url path", 6));
+        let e = lenient("GET /a?\u{ff} HTTP/1.1\r\n\r\n").unwrap_err();
+        assert_eq!((e.reason(), e.at), ("Invalid char in url query", 7));
     }
 
     #[test]
