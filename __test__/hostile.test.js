@@ -49,6 +49,29 @@ const CASES = {
   'request after HTTP/1.0': { input: 'GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'request after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'junk after a complete request': { input: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n\x01\x02junk\r\n\r\n' },
+  // insecureHTTPParser sets llhttp's LENIENT_KEEP_ALIVE: after a message
+  // that does not keep the connection the parser restarts, so what follows
+  // is parsed as a request (junk there draws a 400 before the response).
+  'junk after HTTP/1.0 (insecure)': { input: 'GET / HTTP/1.0\r\n\r\nx', variant: 'insecure' },
+  'junk after HTTP/0.9 (insecure)': { input: 'GET /\r\n\r\nx', variant: 'insecure' },
+  'CR then junk after HTTP/0.9 (insecure)': { input: 'POST /\nT: c\r\n\r5', variant: 'insecure' },
+  'request after HTTP/1.0 (insecure)': { input: 'GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n', variant: 'insecure' },
+  // A body that runs until close (insecure: a Transfer-Encoding other than
+  // chunked) ends in Node's socket 'end' handler, which then ends the
+  // socket: the request's 'end' comes a tick later and its response is
+  // never sent.
+  'body until close ended by the peer (insecure)': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nbody', variant: 'insecure' },
+  'HTTP/0.9 body until close (insecure)': { input: 'POST /\nTransfer-Encoding:d\n\rl', variant: 'insecure' },
+  // An upgrade Node declines (no 'upgrade' listener): llhttp pauses at the
+  // message's end and Node drops the rest of that read; later reads are
+  // parsed, but their errors are not reported while llhttp's `upgrade`
+  // flag stands (until the next head completes).
+  'bytes after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost:\r\nUpgrade:b\r\nConnection:Upgrade\r\n\r\ng' },
+  'request after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'bytes after a declined upgrade with a body': { input: 'POST / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\nContent-Length: 3\r\n\r\nabcx' },
+  'junk in a later read after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nxyz', pieces: [61] },
+  'cut-off request after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nGET /2 HTTP/1.1\r\nHo', pieces: [61] },
+  'declined upgrade whose Transfer-Encoding is not chunked': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\nTransfer-Encoding: gzip\r\n\r\nx' },
   // URL bytes as llhttp 9.3.1 (Node 20.20) takes them: no tab, form feed or
   // byte with the high bit set in a path, query or fragment.
   'tab in a path': { input: 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n' },

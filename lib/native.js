@@ -270,9 +270,12 @@ function dispatch(batch, end) {
         case EV_TIMEOUT:
           if (conn) conn.onTimeout();
           break;
-        case EV_END:
-          if (conn) conn.onEnd();
+        case EV_END: {
+          // 1: the end completed the request being read (see Reader::at_eof).
+          const finished = readU8() === 1;
+          if (conn) conn.onEnd(finished);
           break;
+        }
         case EV_CLOSE: {
           const code = readLatin1();
           const bytesRead = readU32() + readU32() * 0x100000000;

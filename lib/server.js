@@ -839,7 +839,15 @@ class HttpConnection {
     socketOnError.call(socket, err);
   }
 
-  onEnd(socket) {
+  /**
+   * The peer ended its side (Node's socketOnEnd). `finished`: that completed
+   * the request being read, a body that runs until close; Node's
+   * `parser.finish()` completes it here, so its 'end' (a tick later) finds
+   * the socket already ended unless the server allows half-open sockets,
+   * and the response is never sent.
+   */
+  onEnd(socket, finished) {
+    if (finished) this.finishMessage(this.incoming, null);
     if (!this.server.httpAllowHalfOpen) {
       if (socket.writable) socket.end();
     } else if (this.outgoing.length) {

@@ -383,7 +383,14 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
     let f = fields.flags;
     let upgrade = if f & flag::UPGRADE != 0 && f & flag::CONN_UPGRADE != 0 { true } else { method == CONNECT };
     let mut invalid_transfer_encoding = false;
-    let framing = if f & flag::CHUNKED != 0 {
+    // llhttp_after_headers_complete: an upgrade (or CONNECT) without a body
+    // ends the message at its head, before Transfer-Encoding is judged; the
+    // rest of the stream is another protocol's (or, when Node declines the
+    // upgrade, the next request's).
+    let has_body = f & flag::CHUNKED != 0 || fields.content_length > 0;
+    let framing = if upgrade && (method == CONNECT || !has_body) {
+        BodyFraming::None
+    } else if f & flag::CHUNKED != 0 {
         BodyFraming::Chunked
     } else if f & flag::TRANSFER_ENCODING != 0 {
         if lenient {
@@ -542,6 +549,25 @@ mod tests {
         assert!(parse("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n").unwrap().unwrap().upgrade);
         assert!(!parse("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n").unwrap().unwrap().upgrade);
         assert!(parse("CONNECT a:443 HTTP/1.1\r\n\r\n").unwrap().unwrap().upgrade);
+    }
+
+    #[test]
+    fn upgrade_framing() {
+        const UP: &str = "Upgrade: x\r\nConnection: upgrade\r\n";
+        // Without a body the message ends at its head, whatever its
+        // Transfer-Encoding says (llhttp judges that only for a body).
+        let h = parse(&format!("GET / HTTP/1.1\r\n{UP}Transfer-Encoding: gzip\r\n\r\n")).unwrap().unwrap();
+        assert_eq!((h.framing, h.invalid_transfer_encoding), (BodyFraming::None, false));
+        let h = lenient(&format!("GET / HTTP/1.1\r\n{UP}Transfer-Encoding: gzip\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::None);
+        // With one, the body is read (when Node declines the upgrade).
+        let h = parse(&format!("POST / HTTP/1.1\r\n{UP}Content-Length: 3\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Length(3));
+        let h = parse(&format!("POST / HTTP/1.1\r\n{UP}Transfer-Encoding: chunked\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Chunked);
+        // CONNECT never has one.
+        let h = parse("CONNECT a:443 HTTP/1.1\r\nContent-Length: 3\r\n\r\n").unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::None);
     }
 
     #[test]

@@ -592,6 +592,13 @@ struct Reader<'a> {
     /// error state, so Node's server raises it again (a 'clientError' whose
     /// rawPacket is the new chunk) for every later chunk the socket reads.
     error: Option<ParseError>,
+    /// Server: llhttp's `parser->upgrade`, set from each request head as it
+    /// completes and kept until the next one does. While it is set, Node's
+    /// parser reports no error (node_http_parser.cc reports one only
+    /// `if (!parser_.upgrade && err != HPE_OK)`): after a declined upgrade a
+    /// bad next request, or the peer ending inside one, silently stops the
+    /// parsing instead of drawing a 400.
+    upgrade: bool,
 }
 
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
@@ -629,6 +636,14 @@ impl Reader<'_> {
     }
 
     fn parse_error(&mut self, e: ParseError) {
+        if self.upgrade && !self.conn.client {
+            // Swallowed (see `upgrade`); llhttp stays in its error state, so
+            // nothing more is parsed on this connection.
+            self.buf.clear();
+            self.phase = Phase::Errored;
+            self.error = None;
+            return;
+        }
         if self.phase == Phase::Head {
             match e.code {
                 Code::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
@@ -657,7 +672,20 @@ impl Reader<'_> {
     fn message_done(&mut self) {
         self.message_start = None;
         self.conn.in_message.store(false, Ordering::Release);
-        self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
+        if self.conn.client {
+            self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
+            return;
+        }
+        // llhttp's `cleanup`: without keep-alive the parser goes to `closed`,
+        // unless lenient (`insecureHTTPParser` sets LENIENT_KEEP_ALIVE), which
+        // restarts it: the bytes after are parsed as the next request.
+        self.phase = if self.keep_alive || self.cfg.limits.lenient { Phase::Head } else { Phase::Discard };
+        if self.upgrade {
+            // A declined upgrade: llhttp pauses with HPE_PAUSED_UPGRADE at the
+            // message's end and Node resumes it without handing it the rest of
+            // that read, so what followed in the same read is never parsed.
+            self.buf.clear();
+        }
     }
 
     /// Parses and delivers everything the buffer holds. A bug that panics
@@ -702,6 +730,7 @@ impl Reader<'_> {
                     };
                     self.decoder = BodyDecoder::with_options(head.framing, self.cfg.limits.lenient, true);
                     self.keep_alive = head.keep_alive;
+                    self.upgrade = head.upgrade;
                     self.requests += 1;
                     let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done())
                         | (head.version_major.min(15) << 4);
@@ -835,13 +864,21 @@ impl Reader<'_> {
     }
 
     /// At the peer's end of stream: completes a body that runs until close.
-    fn finish_at_eof(&mut self) {
+    /// A client hears BODY_END now; a server's request ends with the END
+    /// event instead (true returned), as Node's server completes it in its
+    /// socket 'end' handler (`parser.finish()`), just before it ends the
+    /// socket.
+    fn finish_at_eof(&mut self) -> bool {
         if self.phase == Phase::Body && self.decoder.finish_at_eof() {
-            self.queue.push(kind::BODY_END, self.conn.id, |w| {
-                w.u32(0);
-            });
+            if self.conn.client {
+                self.queue.push(kind::BODY_END, self.conn.id, |w| {
+                    w.u32(0);
+                });
+            }
             self.message_done();
+            return !self.conn.client;
         }
+        false
     }
 
     /// The peer ended its side: reading stops, and JS hears END. A client
@@ -852,11 +889,13 @@ impl Reader<'_> {
         self.conn.end_reading();
         // A body that runs until close (a response's, or a lenient
         // request's with a Transfer-Encoding other than chunked) ends here.
-        self.finish_at_eof();
+        let finished = self.finish_at_eof();
         if !self.conn.client && self.inside_message() {
             self.parse_error(ParseError::INVALID_EOF_STATE);
         }
-        self.queue.push(kind::END, self.conn.id, |_| {});
+        self.queue.push(kind::END, self.conn.id, |w| {
+            w.u8(finished as u8);
+        });
     }
 
     /// Whether bytes of an unfinished request have been read.
@@ -964,6 +1003,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         untaken_bytes: 0,
         untaken_gen: 0,
         error: None,
+        upgrade: false,
     };
     conn.update_hold();
     let mut eof = false;
