@@ -72,6 +72,12 @@ const CASES = {
   'junk in a later read after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nxyz', pieces: [61] },
   'cut-off request after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nGET /2 HTTP/1.1\r\nHo', pieces: [61] },
   'declined upgrade whose Transfer-Encoding is not chunked': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\nTransfer-Encoding: gzip\r\n\r\nx' },
+  // Node's parser runs the nextTick queue after each body piece it hands to
+  // JS: an earlier request's 'end' (and so its response) comes before an
+  // error later in the same read.
+  'response before a later error in the same read': { input: 'POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabczz' },
+  'response before a later error (insecure, HTTP/0.9)': { input: 'POST / HTTP/1.1\nHost:\nContent-Length:3\n\nabcPOST /\nHt:\r\nTransfer-Encoding: chunked\r\n\r\n1\rfer', variant: 'insecure' },
+  'no body piece before the error': { input: 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nzz' },
   // URL bytes as llhttp 9.3.1 (Node 20.20) takes them: no tab, form feed or
   // byte with the high bit set in a path, query or fragment.
   'tab in a path': { input: 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n' },

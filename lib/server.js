@@ -570,6 +570,7 @@ function connectionListener(socket) {
  */
 function adoptSocket(server, socket) {
   const state = new HttpConnection(server, binding.openVirtual(server._rshttpConfig()));
+  state.foreign = true;
   state.socket = socket;
   socket[kConn] = state;
   const events = new ForeignEvents(state);
@@ -649,6 +650,8 @@ class HttpConnection {
     };
     /** The socket's own 'data' listeners get its bytes too (see `unconsume`). */
     this.unconsumed = false;
+    /** A stream rshttp did not accept (see `adoptSocket`). */
+    this.foreign = false;
     /** The socket's 'close' and 'drain' listeners (removed on an upgrade). */
     this.onClose = () => this.onSocketClose();
     this.onDrain = () => this.onSocketDrain();
@@ -811,6 +814,15 @@ class HttpConnection {
     if (req && !req._dumped) {
       if (!req.push(chunk)) readStop(socket);
     }
+    // Node's parser hands each body piece to JS through MakeCallback, which
+    // runs the nextTick queue and microtasks when it returns (its head and
+    // message-complete callbacks do not): what a request's 'data' or 'end'
+    // scheduled runs before the parser goes on with the rest of the read,
+    // so a response to an earlier pipelined request can be written before
+    // a parse error later in the same read. Not when Node's parser runs
+    // from a JS call (a foreign stream, or a socket with its own 'data'
+    // listeners), where that callback is nested and runs nothing.
+    if (!this.foreign && !this.unconsumed) process._tickCallback();
   }
 
   onBodyEnd(socket, rawTrailers) {
