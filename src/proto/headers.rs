@@ -40,12 +40,63 @@ pub(crate) struct Fields {
     pub content_length: u64,
     /// Values joined from folded lines (lenient only).
     pub joined: Vec<u8>,
+    /// Bytes of the spans llhttp has handed Node's parser whole: the target
+    /// or status text, field names, value pieces as received (trailing
+    /// blanks included). Node counts them against maxHeaderSize
+    /// (`TrackHeader`); see `track_header`.
+    pub span_bytes: usize,
+    /// Where the span being read starts, while one is open: at the end of a
+    /// read llhttp hands Node what it has of it.
+    pub open_span: Option<usize>,
 }
 
 /// Value ranges at or above this index point into `Fields::joined`.
 pub(crate) const JOINED_BASE: usize = usize::MAX / 2;
 
+/// Bytes an unfinished head may hold beyond `max` before rshttp refuses it
+/// with HPE_HEADER_OVERFLOW even though Node would not: llhttp skips blanks
+/// after the method, after the target and before values without counting
+/// them (see `track_header`) and keeps nothing, but rshttp buffers the head
+/// until it is complete, so without this bound a peer could make it hold
+/// any amount of blanks. A deliberate departure (DESIGN.md, "Parsing"):
+/// only a head with more than this many uncounted blanks sees it.
+pub(crate) const UNCOUNTED_SLACK: usize = 64 * 1024;
+
+/// Node's header size check applied to a parse outcome `r` of `input_len`
+/// bytes with `max` = maxHeaderSize. Node's parser adds up the spans
+/// llhttp hands it (`TrackHeader`) and fails with HPE_HEADER_OVERFLOW once
+/// they reach `max`; llhttp hands a span over when it ends, and what it has
+/// of an open one at the end of each read. So: a complete head whose spans
+/// reach `max`; an error after spans that reached it (an error inside a
+/// span stops llhttp before that span is counted); input that ends with
+/// that much counted, its open span included. Blanks, the method, the
+/// protocol and line ends are not counted (but see `UNCOUNTED_SLACK`).
+pub(crate) fn track_header<T>(r: Step<T>, f: &Fields, input_len: usize, max: usize) -> Step<T> {
+    let open = match r {
+        Ok(None) => f.open_span.map_or(0, |s| input_len.saturating_sub(s)),
+        _ => 0,
+    };
+    if f.span_bytes + open >= max {
+        return Err(ParseError::HEADER_OVERFLOW);
+    }
+    if matches!(r, Ok(None)) && input_len > max.saturating_add(UNCOUNTED_SLACK) {
+        return Err(ParseError::HEADER_OVERFLOW);
+    }
+    r
+}
+
 impl Fields {
+    /// A span starts at `at`.
+    pub fn open(&mut self, at: usize) {
+        self.open_span = Some(at);
+    }
+
+    /// The open span ends: it is `start..end`.
+    pub fn close(&mut self, start: usize, end: usize) {
+        self.span_bytes += end - start;
+        self.open_span = None;
+    }
+
     /// `input[..end]` followed by the joined values, with the ranges of
     /// joined values moved to index it: None when nothing was folded.
     pub fn rebuild(&mut self, input: &[u8], end: usize) -> Option<Vec<u8>> {
@@ -129,6 +180,7 @@ pub(crate) fn parse_fields(buf: &[u8], mut i: usize, ctx: Ctx, first: bool, out:
 /// One field line from its first byte; returns where the next line starts.
 fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
     let mut i = start;
+    out.open(start);
     while i < buf.len() && TOKEN[buf[i] as usize] {
         i += 1;
     }
@@ -154,6 +206,7 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
         return Err(err(Code::InvalidHeaderToken, "Invalid header token", i));
     }
     let name = start..i;
+    out.close(start, i);
     i += 1;
     match state {
         State::TransferEncoding if out.flags & flag::CONTENT_LENGTH != 0 && !ctx.lenient => {
@@ -202,10 +255,12 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
     let mut pieces: Option<Vec<u8>> = None;
     loop {
         let vstart = i;
+        out.open(vstart);
         let end = match value(buf, i, &mut state, ctx, out)? {
             Some(e) => e,
             None => return Ok(None),
         };
+        out.close(vstart, end);
         // `end` is at CR or LF.
         let next = if buf[end] == b'\r' {
             match need!(buf, end + 1) {

@@ -6,7 +6,7 @@
 use super::chars::{ALPHA, URL, USERINFO};
 use super::error::{err, Code, ParseError};
 use super::Step;
-use super::headers::{flag, parse_fields, Ctx, Fields};
+use super::headers::{flag, parse_fields, track_header, Ctx, Fields};
 use std::ops::Range;
 
 /// The methods llhttp accepts in a request line. The first 35 are Node's
@@ -317,15 +317,12 @@ pub(crate) fn version(buf: &[u8], i: usize, lenient: bool) -> Step<(u8, u8, usiz
 /// `Ok(None)` means more bytes are needed. Errors follow llhttp's choices
 /// and say where llhttp stops (`ParseError::at`).
 pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
-    match parse(buf, limits.lenient) {
-        Err(e) if e.at > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(Some(h)) if h.head_len > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        Ok(None) if buf.len() > limits.max_header_size => Err(ParseError::HEADER_OVERFLOW),
-        other => other,
-    }
+    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
+    let r = parse(buf, limits.lenient, &mut fields);
+    track_header(r, &fields, buf.len(), limits.max_header_size)
 }
 
-fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
+fn parse(buf: &[u8], lenient: bool, fields: &mut Fields) -> Result<Option<RequestHead>, ParseError> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
     if start == buf.len() {
         return Ok(None);
@@ -341,10 +338,12 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
         i += 1;
     }
     let path_start = i;
+    fields.open(path_start);
     let (path_end, after) = match target(buf, i, method == CONNECT)? {
         Some(t) => t,
         None => return Ok(None),
     };
+    fields.close(path_start, path_end);
     let (major, minor, fields_at) = match after {
         TargetEnd::Http09(at) => (0, 9, at),
         TargetEnd::Version(at) => {
@@ -374,9 +373,8 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
             (major, minor, i)
         }
     };
-    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
     let ctx = Ctx { lenient, request: true };
-    let head_len = match parse_fields(buf, fields_at, ctx, true, &mut fields)? {
+    let head_len = match parse_fields(buf, fields_at, ctx, true, fields)? {
         Some(end) => end,
         None => return Ok(None),
     };
@@ -411,7 +409,7 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
         path: path_start..path_end,
         version_major: major,
         version_minor: minor,
-        headers: fields.list,
+        headers: std::mem::take(&mut fields.list),
         head_len,
         framing,
         keep_alive,
@@ -608,6 +606,33 @@ mod tests {
         let limits = HeadLimits { max_header_size: 32, lenient: false };
         let long = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(40));
         assert_eq!(parse_request_head(long.as_bytes(), limits).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+    }
+
+    #[test]
+    fn header_size_counts_what_llhttp_hands_node() {
+        use super::super::headers::UNCOUNTED_SLACK;
+        let limits = HeadLimits { max_header_size: 32, lenient: false };
+        let code = |s: &str| parse_request_head(s.as_bytes(), limits).unwrap_err().code();
+        // Target 1 + name 1 + value 29 = 31 bytes counted: under 32, however
+        // many blanks and line ends there are around them.
+        let ok = format!("GET    / HTTP/1.1\r\nX:      {}\r\n\r\n", "v".repeat(29));
+        assert!(parse_request_head(ok.as_bytes(), limits).unwrap().is_some());
+        // 32 counted: Node's check is `>=`.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "v".repeat(30))), "HPE_HEADER_OVERFLOW");
+        // Trailing blanks of a value are part of its span.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}  \r\n\r\n", "v".repeat(28))), "HPE_HEADER_OVERFLOW");
+        // An error inside a span stops llhttp before the span is counted...
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\n{}\r\n\r\n", "X".repeat(40))), "HPE_INVALID_HEADER_TOKEN");
+        // ...but a span the input ends in is handed over as far as it goes.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\n{}", "X".repeat(40))), "HPE_HEADER_OVERFLOW");
+        assert_eq!(code(&format!("GET /{}", "a".repeat(40))), "HPE_HEADER_OVERFLOW");
+        // An error after spans that reached the limit: the overflow came first.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}\r\nBad Name: y\r\n\r\n", "v".repeat(30))), "HPE_HEADER_OVERFLOW");
+        // Blanks llhttp skips are not counted, up to rshttp's own bound.
+        let blanks = format!("GET {}/ HTTP/1.1\r\n", " ".repeat(1000));
+        assert_eq!(parse_request_head(blanks.as_bytes(), limits), Ok(None));
+        let more = format!("GET {}", " ".repeat(32 + UNCOUNTED_SLACK + 1));
+        assert_eq!(code(&more), "HPE_HEADER_OVERFLOW");
     }
 
     #[test]
