@@ -522,6 +522,11 @@ mod tests {
         assert!(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap().keep_alive);
         assert!(!parse("GET / HTTP/1.1\r\nConnection: x, close\r\n\r\n").unwrap().unwrap().keep_alive);
         assert!(parse("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n").unwrap().unwrap().keep_alive);
+        // A tab after a token makes it another token (llhttp takes only spaces).
+        assert!(parse("GET / HTTP/1.1\r\nConnection: close\t\r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(parse("GET / HTTP/1.1\r\nConnection: close \t\r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(!parse("GET / HTTP/1.1\r\nConnection:\tclose  \r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(!parse("GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n").unwrap().unwrap().keep_alive);
         let h = parse("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n").unwrap().unwrap();
         assert_eq!(h.framing, BodyFraming::Length(5));
         let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").unwrap().unwrap();
@@ -538,6 +543,16 @@ mod tests {
         assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\t\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
         assert_eq!(code("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
         assert_eq!(code("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
+        // An empty Transfer-Encoding sets nothing: no framing, no clash with
+        // a later Content-Length, no effect on an earlier chunked.
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.headers.len()), (BodyFraming::Length(3), 2));
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding:  \r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.invalid_transfer_encoding), (BodyFraming::None, false));
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n").unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Chunked);
+        // But a Content-Length before it still refuses its name.
+        assert_eq!(code("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding:\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
         // Lenient: a request whose codings do not end in chunked runs until close.
         assert_eq!(lenient("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap().framing, BodyFraming::UntilClose);
     }
