@@ -78,6 +78,21 @@ const CASES = {
   'response before a later error in the same read': { input: 'POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabczz' },
   'response before a later error (insecure, HTTP/0.9)': { input: 'POST / HTTP/1.1\nHost:\nContent-Length:3\n\nabcPOST /\nHt:\r\nTransfer-Encoding: chunked\r\n\r\n1\rfer', variant: 'insecure' },
   'no body piece before the error': { input: 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nzz' },
+  // Field values as llhttp 9.3.1 reads them: an empty Transfer-Encoding sets
+  // nothing; a tab after a Connection token makes it another token.
+  'empty Transfer-Encoding': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\nabc' },
+  'empty Transfer-Encoding then chunked (join)': { input: 'POST /\nTransfer-Encoding:\r\nTransfer-Encoding:chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', variant: 'join' },
+  'empty Transfer-Encoding then another (insecure)': { input: 'POST /\nH:\nTransfer-Encoding:\nTransfer-Encoding:c\n\n', variant: 'insecure' },
+  'Content-Length then an empty Transfer-Encoding': { input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding:\r\n\r\nabc' },
+  'tab after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\t\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'tab after Connection: keep-alive': { input: 'GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  // Header size as Node counts it: the target, names and values llhttp
+  // hands its parser, failing at 16384 (the method, version, blanks and
+  // line ends are not counted); an error inside a span comes first.
+  'head just under the header size limit': { input: `GET / HTTP/1.1\r\nHost: a\r\nX:    ${'v'.repeat(16376)}\r\n\r\n` },
+  'head at the header size limit': { input: `GET / HTTP/1.1\r\nHost: a\r\nX: ${'v'.repeat(16377)}\r\n\r\n` },
+  'long name without a colon': { input: `GET / HTTP/1.1\r\nHost: a\r\n${'x'.repeat(17000)}\r\n\r\n` },
+  'trailers at the header size limit': { input: `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX: ${'t'.repeat(16383)}\r\n\r\n` },
   // URL bytes as llhttp 9.3.1 (Node 20.20) takes them: no tab, form feed or
   // byte with the high bit set in a path, query or fragment.
   'tab in a path': { input: 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n' },
@@ -97,6 +112,18 @@ for (const [name, c] of Object.entries(CASES)) {
     assert.strictEqual(r.rshttp, r.node);
   });
 }
+
+// Deliberate departure (src/proto/headers.rs, UNCOUNTED_SLACK): llhttp skips
+// blanks (after the method, after the target, before values) without
+// counting them against maxHeaderSize and keeps none of them, so Node reads
+// any number of them; rshttp buffers an unfinished head and refuses one
+// that holds 64 KiB more than the limit, to bound that memory.
+test('departure: a head with more than 64 KiB of uncounted blanks gets 431', async () => {
+  const input = `GET ${' '.repeat(16384 + 65536 + 1)}/ HTTP/1.1\r\nHost: a\r\n\r\n`;
+  const r = await runServerCase(servers.pairs, { variant: 'default', input, pieces: [16384 + 65536 + 4] });
+  assert.match(r.node, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(r.rshttp, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+});
 
 test('a request cut off at the half-close gets 400', async () => {
   const r = await runServerCase(servers.pairs, { variant: 'default', input: 'GET / HTTP/1.1\r\nHost: a\r\n' });
