@@ -290,7 +290,11 @@ fn decode_chunked(
             Trailers => {
                 let rest = &buf[i..];
                 let ctx = Ctx { lenient, request: st.request };
-                let mut fields = Fields { flags: flag::TRANSFER_ENCODING | flag::CHUNKED, ..Fields::default() };
+                let mut fields = Fields {
+                    flags: flag::TRANSFER_ENCODING | flag::CHUNKED,
+                    limit: max_trailer_size,
+                    ..Fields::default()
+                };
                 // Node counts trailers against maxHeaderSize from the last
                 // chunk's size line on (its on_chunk_header resets the count).
                 let r = parse_fields(rest, 0, ctx, false, &mut fields);

@@ -48,6 +48,10 @@ pub(crate) struct Fields {
     /// Where the span being read starts, while one is open: at the end of a
     /// read llhttp hands Node what it has of it.
     pub open_span: Option<usize>,
+    /// maxHeaderSize for `span_bytes` (0: no limit).
+    pub limit: usize,
+    /// Where llhttp stopped when a span's end took `span_bytes` to `limit`.
+    pub overflow_at: Option<usize>,
 }
 
 /// Value ranges at or above this index point into `Fields::joined`.
@@ -71,16 +75,19 @@ pub(crate) const UNCOUNTED_SLACK: usize = 64 * 1024;
 /// span stops llhttp before that span is counted); input that ends with
 /// that much counted, its open span included. Blanks, the method, the
 /// protocol and line ends are not counted (but see `UNCOUNTED_SLACK`).
+///
+/// `f.limit` must be `max`. The error says where llhttp stopped: after the
+/// span that tripped the limit (`Fields::close`), or at the end of the input.
 pub(crate) fn track_header<T>(r: Step<T>, f: &Fields, input_len: usize, max: usize) -> Step<T> {
-    let open = match r {
-        Ok(None) => f.open_span.map_or(0, |s| input_len.saturating_sub(s)),
-        _ => 0,
-    };
-    if f.span_bytes + open >= max {
-        return Err(ParseError::HEADER_OVERFLOW);
+    debug_assert_eq!(f.limit, max);
+    if let Some(at) = f.overflow_at {
+        return Err(ParseError::HEADER_OVERFLOW.at(at));
     }
-    if matches!(r, Ok(None)) && input_len > max.saturating_add(UNCOUNTED_SLACK) {
-        return Err(ParseError::HEADER_OVERFLOW);
+    if let Ok(None) = r {
+        let open = f.open_span.map_or(0, |s| input_len.saturating_sub(s));
+        if f.span_bytes + open >= max || input_len > max.saturating_add(UNCOUNTED_SLACK) {
+            return Err(ParseError::HEADER_OVERFLOW.at(input_len));
+        }
     }
     r
 }
@@ -91,10 +98,15 @@ impl Fields {
         self.open_span = Some(at);
     }
 
-    /// The open span ends: it is `start..end`.
-    pub fn close(&mut self, start: usize, end: usize) {
+    /// The open span ends: it is `start..end`, and llhttp stops at `stop`
+    /// if this is where the count reaches the limit (Node's callback fails
+    /// there).
+    pub fn close(&mut self, start: usize, end: usize, stop: usize) {
         self.span_bytes += end - start;
         self.open_span = None;
+        if self.limit != 0 && self.span_bytes >= self.limit && self.overflow_at.is_none() {
+            self.overflow_at = Some(stop);
+        }
     }
 
     /// `input[..end]` followed by the joined values, with the ranges of
@@ -206,7 +218,8 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
         return Err(err(Code::InvalidHeaderToken, "Invalid header token", i));
     }
     let name = start..i;
-    out.close(start, i);
+    // llhttp stops one past the colon when the name's callback fails.
+    out.close(start, i, i + 1);
     i += 1;
     match state {
         State::TransferEncoding if out.flags & flag::CONTENT_LENGTH != 0 && !ctx.lenient => {
@@ -260,7 +273,8 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
             Some(e) => e,
             None => return Ok(None),
         };
-        out.close(vstart, end);
+        // One past a CR that ends the value, at an LF, when its callback fails.
+        out.close(vstart, end, end + (buf[end] == b'\r') as usize);
         // `end` is at CR or LF.
         let next = if buf[end] == b'\r' {
             match need!(buf, end + 1) {

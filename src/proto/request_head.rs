@@ -317,7 +317,7 @@ pub(crate) fn version(buf: &[u8], i: usize, lenient: bool) -> Step<(u8, u8, usiz
 /// `Ok(None)` means more bytes are needed. Errors follow llhttp's choices
 /// and say where llhttp stops (`ParseError::at`).
 pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
-    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
+    let mut fields = Fields { list: Vec::with_capacity(16), limit: limits.max_header_size, ..Fields::default() };
     let r = parse(buf, limits.lenient, &mut fields);
     track_header(r, &fields, buf.len(), limits.max_header_size)
 }
@@ -343,7 +343,8 @@ fn parse(buf: &[u8], lenient: bool, fields: &mut Fields) -> Result<Option<Reques
         Some(t) => t,
         None => return Ok(None),
     };
-    fields.close(path_start, path_end);
+    // At the byte after the target when its callback fails.
+    fields.close(path_start, path_end, path_end);
     let (major, minor, fields_at) = match after {
         TargetEnd::Http09(at) => (0, 9, at),
         TargetEnd::Version(at) => {

@@ -57,7 +57,7 @@ pub fn parse_response_head(
     limits: HeadLimits,
     expect: ResponseExpect,
 ) -> Result<Option<ResponseHead>, ParseError> {
-    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
+    let mut fields = Fields { list: Vec::with_capacity(16), limit: limits.max_header_size, ..Fields::default() };
     let r = parse(buf, limits.lenient, expect, &mut fields);
     track_header(r, &fields, buf.len(), limits.max_header_size)
 }
@@ -108,7 +108,7 @@ fn status_line(buf: &[u8], start: usize, lenient: bool, out: &mut Fields) -> Ste
             while !matches!(need!(buf, i), b'\r' | b'\n') {
                 i += 1;
             }
-            out.close(reason_start, i);
+            out.close(reason_start, i, i + (buf[i] == b'\r') as usize);
         }
         b'\r' => reason_start = i,
         b'\n' if lenient => return Ok(Some((major, minor, status, i..i, i + 1))),

@@ -599,6 +599,13 @@ struct Reader<'a> {
     /// bad next request, or the peer ending inside one, silently stops the
     /// parsing instead of drawing a 400.
     upgrade: bool,
+    /// What this turn of `process` consumed from the front of `buf` (split
+    /// off, not copied): with `buf` it is everything the turn began with, so
+    /// a server's parse error can report the whole read as Node does.
+    taken: BytesMut,
+    /// Where the read being parsed begins in `taken` followed by `buf`
+    /// (after what was left unparsed from earlier reads).
+    chunk_at: usize,
 }
 
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
@@ -635,6 +642,42 @@ impl Reader<'_> {
         self.phase = Phase::Errored;
     }
 
+    /// Consumes `n` parsed bytes from the front of `buf` (kept in `taken`
+    /// until the turn ends).
+    fn consume(&mut self, n: usize) {
+        let piece = self.buf.split_to(n);
+        if self.taken.is_empty() {
+            self.taken = piece;
+        } else {
+            // Contiguous with what was taken before: no copy.
+            self.taken.unsplit(piece);
+        }
+        self.bytes_parsed += n as u64;
+    }
+
+    /// A server's parse error as Node's parser reports it: `rawPacket` is
+    /// the whole read being parsed and `bytesParsed` where in it llhttp
+    /// stopped (`pos`, an offset into `buf`).
+    fn server_parse_error(&mut self, e: ParseError, pos: usize) {
+        let taken = self.taken.len();
+        let start = self.chunk_at;
+        let parsed = (taken + pos).saturating_sub(start) as u32;
+        let mut raw = Vec::with_capacity((taken + self.buf.len()).saturating_sub(start));
+        if start < taken {
+            raw.extend_from_slice(&self.taken[start..]);
+            raw.extend_from_slice(&self.buf);
+        } else {
+            raw.extend_from_slice(&self.buf[(start - taken).min(self.buf.len())..]);
+        }
+        self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
+            w.str(e.code()).str(e.reason()).u32(parsed).bytes(&raw);
+        });
+        self.error = Some(e);
+        // Later chunks are raised on their own (see `error`).
+        self.buf.clear();
+        self.phase = Phase::Errored;
+    }
+
     fn parse_error(&mut self, e: ParseError) {
         if self.upgrade && !self.conn.client {
             // Swallowed (see `upgrade`); llhttp stays in its error state, so
@@ -644,18 +687,21 @@ impl Reader<'_> {
             self.error = None;
             return;
         }
+        if !self.conn.client {
+            let pos = match e.code {
+                Code::InvalidMethod if self.phase == Phase::Head => method_error_offset(&self.buf),
+                _ => e.at,
+            };
+            return self.server_parse_error(e, pos);
+        }
         if self.phase == Phase::Head {
             match e.code {
                 Code::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
                 // llhttp has consumed everything it was given when the limit trips.
                 Code::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
                 // Where in the head the parser stopped.
-                _ if self.conn.client => self.bytes_parsed = e.at as u64,
-                _ => {}
+                _ => self.bytes_parsed = e.at as u64,
             }
-        }
-        if !self.conn.client {
-            self.error = Some(e);
         }
         self.client_error(e.code(), e.reason());
     }
@@ -691,11 +737,16 @@ impl Reader<'_> {
     /// Parses and delivers everything the buffer holds. A bug that panics
     /// while parsing fails this connection like a parse error (the peer gets
     /// its 400, the request its error) instead of leaving it hanging.
-    fn process(&mut self) {
+    /// `chunk_len`: how many bytes at the end of `buf` the read (or
+    /// injected chunk) that brought them added.
+    fn process(&mut self, chunk_len: usize) {
+        self.chunk_at = self.buf.len().saturating_sub(chunk_len);
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process_bytes())).is_err() {
             self.buf.clear();
             self.client_error("HPE_INTERNAL", "Internal parser error");
         }
+        // The read buffer is the connection's alone again.
+        self.taken = BytesMut::new();
     }
 
     fn process_bytes(&mut self) {
@@ -706,8 +757,7 @@ impl Reader<'_> {
                     // does) and do not start a message or its timers.
                     let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
                     if blank > 0 {
-                        self.buf.advance(blank);
-                        self.bytes_parsed += blank as u64;
+                        self.consume(blank);
                     }
                     if self.buf.is_empty() {
                         return;
@@ -739,8 +789,7 @@ impl Reader<'_> {
                         w.u8(head.method).u8(head.version_minor).u8(flags).text(&buf[head.path.clone()]);
                         write_fields(w, buf, &head.headers);
                     });
-                    self.buf.advance(head.head_len);
-                    self.bytes_parsed += head.head_len as u64;
+                    self.consume(head.head_len);
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
                         return self.parse_error(ParseError::INVALID_TRANSFER_ENCODING);
@@ -760,19 +809,16 @@ impl Reader<'_> {
                                 w.bytes(chunk);
                             });
                             self.count_untaken(chunk.len());
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                         }
                         Ok((n, Some(BodyPiece::End { trailers, rebuilt }))) => {
                             let buf = rebuilt.as_deref().unwrap_or(&self.buf[..]);
                             self.queue.push(kind::BODY_END, self.conn.id, |w| write_fields(w, buf, &trailers));
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                             self.message_done();
                         }
                         Ok((n, None)) => {
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                             return;
                         }
                         Err(e) => return self.parse_error(e),
@@ -805,9 +851,9 @@ impl Reader<'_> {
                     // (which also ignores the data).
                     let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
                     if blank < self.buf.len() && !self.lenient() {
-                        self.buf.advance(blank);
-                        self.bytes_parsed += blank as u64;
-                        return self.parse_error(ParseError::CLOSED_CONNECTION);
+                        self.consume(blank);
+                        // llhttp stops past the byte it refuses.
+                        return self.parse_error(ParseError::CLOSED_CONNECTION.at(1));
                     }
                     self.buf.clear();
                     return;
@@ -847,8 +893,7 @@ impl Reader<'_> {
             w.u16(head.status).u8(head.version_minor).u8(flags).text(&buf[head.reason.clone()]);
             write_fields(w, buf, &head.headers);
         });
-        self.buf.advance(head.head_len);
-        self.bytes_parsed += head.head_len as u64;
+        self.consume(head.head_len);
         if head.upgrade {
             self.phase = Phase::AwaitUpgrade;
             return Ok(false);
@@ -1004,6 +1049,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         untaken_gen: 0,
         error: None,
         upgrade: false,
+        taken: BytesMut::new(),
+        chunk_at: 0,
     };
     conn.update_hold();
     let mut eof = false;
@@ -1032,7 +1079,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             r.last_read_ms = now_ms();
             for chunk in &injected {
                 r.buf.extend_from_slice(chunk);
-                r.process();
+                r.process(chunk.len());
                 injected_total = injected_total.wrapping_add(chunk.len() as u32);
             }
             queue.push(kind::INJECTED, conn.id, |w| {
@@ -1045,7 +1092,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             r.start_body();
-            r.process();
+            r.process(0);
         }
         let (want_write, ending, want_drain) = {
             let q = conn.write.lock().unwrap();
@@ -1136,7 +1183,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         r.last_read_ms = now_ms();
                         let copy = (r.phase != Phase::Raw && conn.unconsumed.load(Ordering::Acquire))
                             .then(|| Bytes::copy_from_slice(&r.buf[r.buf.len() - n..]));
-                        r.process();
+                        r.process(n);
                         if let Some(chunk) = copy {
                             queue.push(kind::READ_COPY, conn.id, |w| {
                                 w.bytes(&chunk);
