@@ -180,7 +180,11 @@ const DETAIL_CASES = {
   'Transfer-Encoding that is not chunked': ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nzz\r\n'],
   'bytes after HTTP/1.0': ['GET / HTTP/1.0\r\n\r\nx'],
   'duplicate Content-Length': ['GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n'],
+  'header overflow at a value\'s end': [`GET / HTTP/1.1\r\nX: ${'v'.repeat(16382)}\r\n\r\n`],
+  'header overflow at a name\'s end': [`GET / HTTP/1.1\r\n${'X'.repeat(16383)}: v\r\n\r\n`],
   'header overflow at a target\'s end': [`GET /${'v'.repeat(16383)} HTTP/1.1\r\n\r\n`],
+  'header overflow in a value read whole': [`GET / HTTP/1.1\r\nX: ${'v'.repeat(50000)}\r\n\r\n`],
+  'long name without a colon read whole': [`GET / HTTP/1.1\r\nHost: a\r\n${'X'.repeat(17000)}\r\n\r\n`],
 };
 
 for (const [name, [input, pieces]] of Object.entries(DETAIL_CASES)) {

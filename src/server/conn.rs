@@ -40,6 +40,44 @@ const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 /// Capacity of a read buffer.
 const READ_BUFFER_SIZE: usize = 16 * 1024;
 
+/// How much Node reads from a socket at once (libuv's suggested size) and
+/// hands its parser as one chunk. Where reads split the stream is visible:
+/// a declined upgrade drops the rest of its read, the nextTick queue runs
+/// between reads, a parse error's bytesParsed and rawPacket are the read's,
+/// an open span counts against maxHeaderSize at a read's end.
+const NODE_READ_SIZE: usize = 64 * 1024;
+
+/// One read as Node makes it: up to `NODE_READ_SIZE` bytes, as many as the
+/// socket has, appended to `buf` (which grows only while there is more to
+/// read, so a connection does not hold 64 KiB for a few bytes). `Ok(0)` is
+/// the peer's end; an end or error after some bytes is seen on the next
+/// read (readiness stays set).
+fn read_as_node(stream: &Stream, buf: &mut BytesMut) -> io::Result<usize> {
+    let mut total = 0;
+    loop {
+        if buf.capacity() - buf.len() < 4096 {
+            if buf.is_empty() {
+                *buf = buffers::take();
+            } else {
+                buf.reserve(READ_BUFFER_SIZE);
+            }
+        }
+        let room = (buf.capacity() - buf.len()).min(NODE_READ_SIZE - total);
+        match stream.read_once(buf, room) {
+            Ok(0) => return Ok(total),
+            Ok(n) => {
+                total += n;
+                if n < room || total >= NODE_READ_SIZE {
+                    return Ok(total);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) if total > 0 => return Ok(total),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Buffers shared by the connections of one thread: a connection takes one
 /// to read into and gives it back once everything in it was parsed (events
 /// copy what they carry), and likewise one to stage its responses in until
@@ -1160,14 +1198,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             }
             Woke::Readable(res) => {
                 if let Err(e) = res { break error_code(&e); }
-                if r.buf.capacity() - r.buf.len() < 4096 {
-                    if r.buf.is_empty() {
-                        r.buf = buffers::take();
-                    } else {
-                        r.buf.reserve(READ_BUFFER_SIZE);
-                    }
-                }
-                let res = conn.stream.read_once(&mut r.buf);
+                let res = read_as_node(&conn.stream, &mut r.buf);
                 if r.buf.is_empty() {
                     // Nothing partial is pending: the buffer goes back to the
                     // thread's pool, so an idle connection holds none.

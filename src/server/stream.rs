@@ -117,14 +117,15 @@ impl Stream {
             None => Poll::Pending,
         }
     }
-    /// Reads once into `buf`'s spare capacity. A read shorter than that space
-    /// means the socket is drained: it clears read readiness, saving the
-    /// second syscall that would only return EAGAIN. 0 means end of stream.
-    pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<usize> {
+    /// Reads once into `buf`'s spare capacity, at most `max` bytes. A read
+    /// shorter than that space means the socket is drained: it clears read
+    /// readiness, saving the second syscall that would only return EAGAIN.
+    /// 0 means end of stream.
+    pub fn read_once(&self, buf: &mut BytesMut, max: usize) -> io::Result<usize> {
         let Some(w) = self.watched() else { return Err(io::ErrorKind::WouldBlock.into()) };
-        let spare = buf.capacity() - buf.len();
+        let spare = (buf.capacity() - buf.len()).min(max);
         let n = w.try_io(READ, |s| {
-            let dst: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
+            let dst: &mut [MaybeUninit<u8>] = &mut buf.spare_capacity_mut()[..spare];
             s.recv(dst)
         })?;
         // SAFETY: recv initialised the first n bytes of the spare capacity.
