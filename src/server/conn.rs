@@ -756,14 +756,13 @@ impl Reader<'_> {
     fn message_done(&mut self) {
         self.message_start = None;
         self.conn.in_message.store(false, Ordering::Release);
-        if self.conn.client {
-            self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
-            return;
-        }
         // llhttp's `cleanup`: without keep-alive the parser goes to `closed`,
         // unless lenient (`insecureHTTPParser` sets LENIENT_KEEP_ALIVE), which
-        // restarts it: the bytes after are parsed as the next request.
-        self.phase = if self.keep_alive || self.cfg.limits.lenient { Phase::Head } else { Phase::Discard };
+        // restarts it: the bytes after are parsed as the next message.
+        self.phase = if self.keep_alive || self.lenient() { Phase::Head } else { Phase::Discard };
+        if self.conn.client {
+            return;
+        }
         if self.upgrade {
             // A declined upgrade: llhttp pauses with HPE_PAUSED_UPGRADE at the
             // message's end and Node resumes it without handing it the rest of
