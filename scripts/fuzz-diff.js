@@ -10,7 +10,8 @@
 // 2. N mutated requests (seeded: the same S and N give the same cases),
 //    sent whole or in pieces, to node:http and rshttp running the same echo
 //    handler; the whole answer is compared byte for byte, Date masked.
-// 3. M mutated responses, read by node:http's client and by rshttp's.
+// 3. M mutated responses, read by node:http's client and by rshttp's (a
+//    quarter of them with insecureHTTPParser).
 // A differing case is run twice more: if node:http's own answers differ
 // between runs, the input is timing-dependent in Node itself and the case
 // is listed apart ("node disagrees with itself"), not counted. The others
@@ -80,8 +81,14 @@ function clientCases(o) {
   for (const [i, input] of corpus.responses.entries()) out.push({ name: `response ${i}`, input });
   for (let n = 0; n < o.clientCases; n++) {
     const c = makeCase(corpus.responses, o.seed + 7919, n);
-    const method = prng(o.seed + n)() < 0.1 ? 'HEAD' : 'GET';
-    out.push({ name: `seed ${o.seed} response case ${n} (${c.ops.join('+')}, ${method})`, input: c.input, method });
+    const r = prng(o.seed + n);
+    const method = r() < 0.1 ? 'HEAD' : 'GET';
+    // A quarter of the responses are read with insecureHTTPParser.
+    const insecure = r() < 0.25;
+    out.push({
+      name: `seed ${o.seed} response case ${n} (${c.ops.join('+')}, ${method}${insecure ? ', insecure' : ''})`,
+      input: c.input, method, insecure,
+    });
   }
   return out;
 }

@@ -174,7 +174,7 @@ async function startResponder() {
 }
 
 /** What one client makes of a response; resolves to a JSON-able record. */
-function clientOutcome(http, port, path, method) {
+function clientOutcome(http, port, path, method, insecure) {
   return new Promise((resolve) => {
     const out = { events: [], informational: [] };
     let settled = false;
@@ -189,7 +189,7 @@ function clientOutcome(http, port, path, method) {
       req.destroy();
       done();
     }, 2000);
-    const req = http.request({ host: '127.0.0.1', port, path, method, agent: false });
+    const req = http.request({ host: '127.0.0.1', port, path, method, agent: false, insecureHTTPParser: !!insecure });
     req.on('information', (info) => out.informational.push([info.statusCode, info.rawHeaders]));
     req.on('response', (res) => {
       out.events.push('response');
@@ -221,8 +221,8 @@ function clientOutcome(http, port, path, method) {
 async function runClientCase(responder, c) {
   const method = c.method || 'GET';
   const [a, b] = await Promise.all([
-    clientOutcome(nodeHttp, responder.port, responder.serve(c.input), method),
-    clientOutcome(rshttp, responder.port, responder.serve(c.input), method),
+    clientOutcome(nodeHttp, responder.port, responder.serve(c.input), method, c.insecure),
+    clientOutcome(rshttp, responder.port, responder.serve(c.input), method, c.insecure),
   ]);
   const node = JSON.stringify(a);
   const ours = JSON.stringify(b);
