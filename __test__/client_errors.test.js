@@ -194,3 +194,45 @@ for (const [name, [input, pieces]] of Object.entries(DETAIL_CASES)) {
     assert.deepStrictEqual(ours, theirs);
   });
 }
+
+/**
+ * A raw server answers the request with `bytes` (latin1) in `pieces`
+ * (written 20 ms apart) then the rest; resolves to the client's error code,
+ * bytesParsed and rawPacket.
+ */
+async function clientErrorDetails(http, bytes, pieces = []) {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', async () => {
+      let at = 0;
+      for (const size of pieces) {
+        socket.write(Buffer.from(bytes.slice(at, at + size), 'latin1'));
+        at += size;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      socket.end(Buffer.from(bytes.slice(at), 'latin1'));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const req = http.request({ host: '127.0.0.1', port: server.address().port, agent: false });
+  req.on('response', (res) => res.resume());
+  req.end();
+  const [err] = await once(req, 'error');
+  await new Promise((resolve) => server.close(resolve));
+  return [err.code, err.bytesParsed, err.rawPacket === undefined ? undefined : err.rawPacket.toString('latin1')];
+}
+
+const CLIENT_DETAIL_CASES = {
+  'bad chunk size after the head in the same read': ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n'],
+  'bad chunk size in a later read': ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n', [50]],
+  'bad status after a 100': ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 2x0 OK\r\n\r\n'],
+  'bad field name in a later read': ['HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n', [10]],
+  'bytes after Connection: close': ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\naX'],
+};
+
+for (const [name, [bytes, pieces]] of Object.entries(CLIENT_DETAIL_CASES)) {
+  test(`client error bytesParsed and rawPacket, ${name}: rshttp's are node:http's`, T, async () => {
+    assert.deepStrictEqual(await clientErrorDetails(rshttp, bytes, pieces), await clientErrorDetails(nodeHttp, bytes, pieces));
+  });
+}

@@ -620,7 +620,6 @@ struct Reader<'a> {
     keep_alive: bool,
     /// When the current message's first byte arrived (ms clock).
     message_start: Option<u64>,
-    bytes_parsed: u64,
     requests: u32,
     last_read_ms: u64,
     /// Body bytes pushed since batch `untaken_gen` was taken.
@@ -669,11 +668,12 @@ impl Reader<'_> {
         self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
     }
 
+    /// An error that is not the parser's (a request timeout, a panic while
+    /// parsing): nothing parsed to report, the unparsed bytes as rawPacket.
     fn client_error(&mut self, code: &str, reason: &str) {
         let raw = &self.buf[..];
-        let parsed = self.bytes_parsed as u32;
         self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
-            w.str(code).str(reason).u32(parsed).bytes(raw);
+            w.str(code).str(reason).u32(0).bytes(raw);
         });
         // Later chunks are raised on their own (see `error`).
         self.buf.clear();
@@ -690,13 +690,12 @@ impl Reader<'_> {
             // Contiguous with what was taken before: no copy.
             self.taken.unsplit(piece);
         }
-        self.bytes_parsed += n as u64;
     }
 
-    /// A server's parse error as Node's parser reports it: `rawPacket` is
-    /// the whole read being parsed and `bytesParsed` where in it llhttp
-    /// stopped (`pos`, an offset into `buf`).
-    fn server_parse_error(&mut self, e: ParseError, pos: usize) {
+    /// A parse error as Node's parser reports it, server or client:
+    /// `rawPacket` is the whole read being parsed and `bytesParsed` where in
+    /// it llhttp stopped (`pos`, an offset into `buf`).
+    fn read_parse_error(&mut self, e: ParseError, pos: usize) {
         let taken = self.taken.len();
         let start = self.chunk_at;
         let parsed = (taken + pos).saturating_sub(start) as u32;
@@ -710,7 +709,9 @@ impl Reader<'_> {
         self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
             w.str(e.code()).str(e.reason()).u32(parsed).bytes(&raw);
         });
-        self.error = Some(e);
+        if !self.conn.client {
+            self.error = Some(e);
+        }
         // Later chunks are raised on their own (see `error`).
         self.buf.clear();
         self.phase = Phase::Errored;
@@ -725,23 +726,11 @@ impl Reader<'_> {
             self.error = None;
             return;
         }
-        if !self.conn.client {
-            let pos = match e.code {
-                Code::InvalidMethod if self.phase == Phase::Head => method_error_offset(&self.buf),
-                _ => e.at,
-            };
-            return self.server_parse_error(e, pos);
-        }
-        if self.phase == Phase::Head {
-            match e.code {
-                Code::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
-                // llhttp has consumed everything it was given when the limit trips.
-                Code::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
-                // Where in the head the parser stopped.
-                _ => self.bytes_parsed = e.at as u64,
-            }
-        }
-        self.client_error(e.code(), e.reason());
+        let pos = match e.code {
+            Code::InvalidMethod if self.phase == Phase::Head && !self.conn.client => method_error_offset(&self.buf),
+            _ => e.at,
+        };
+        self.read_parse_error(e, pos);
     }
 
     /// After a head: read its body, or finish the message if it has none.
@@ -1079,7 +1068,6 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         keep_alive: true,
         // As in Node, the first request's clock starts when the connection opens.
         message_start: Some(now_ms()),
-        bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
         untaken_bytes: 0,
