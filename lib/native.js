@@ -123,12 +123,28 @@ function readFields() {
  * are written one after another from ticks). `dirty`: writes wait for a
  * flush; `scheduled`: the microtask is queued.
  */
-const batchState = { active: false, dirty: false, scheduled: false };
+const batchState = { active: false, dirty: false, scheduled: false, runningTicks: false };
 
 /** Called by a socket deferring a write. */
 function deferWrite() {
   batchState.dirty = true;
   scheduleFlush();
+}
+
+/**
+ * Runs the nextTick queue and microtasks now, in the middle of a batch, as
+ * Node's parser does after each body piece it hands to JS. The batch goes
+ * on, so the flush microtask, if it runs in there, leaves the writes
+ * deferred and is queued again, to flush once the batch is handled.
+ */
+function runTicksNow() {
+  batchState.runningTicks = true;
+  try {
+    process._tickCallback();
+  } finally {
+    batchState.runningTicks = false;
+    if (batchState.dirty || doneCount !== 0) scheduleFlush();
+  }
 }
 
 /** Queues the flush microtask unless it is queued already. */
@@ -159,8 +175,9 @@ function reportDone() {
 }
 
 function flushBatch() {
-  batchState.active = false;
   batchState.scheduled = false;
+  if (batchState.runningTicks) return; // see runTicksNow
+  batchState.active = false;
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
@@ -380,6 +397,7 @@ binding.initSink(deliver, binding.raiseUncaught);
 module.exports = {
   batchState,
   binding,
+  runTicksNow,
   deferWrite,
   responseDone,
   InjectedInput,

@@ -5,7 +5,7 @@
 
 const net = require('net');
 const dns = require('dns');
-const { InjectedInput, binding, connections, listeners, responseDone } = require('./native');
+const { InjectedInput, binding, connections, listeners, responseDone, runTicksNow } = require('./native');
 const nativeRefs = require('./native');
 const { ServerSocket, isReadCopy } = require('./socket');
 const { ServerHandle } = require('./handle');
@@ -822,7 +822,7 @@ class HttpConnection {
     // a parse error later in the same read. Not when Node's parser runs
     // from a JS call (a foreign stream, or a socket with its own 'data'
     // listeners), where that callback is nested and runs nothing.
-    if (!this.foreign && !this.unconsumed) process._tickCallback();
+    if (!this.foreign && !this.unconsumed) runTicksNow();
   }
 
   onBodyEnd(socket, rawTrailers) {
