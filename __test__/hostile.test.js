@@ -49,6 +49,57 @@ const CASES = {
   'request after HTTP/1.0': { input: 'GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'request after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.0\r\n\r\n' },
   'junk after a complete request': { input: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n\x01\x02junk\r\n\r\n' },
+  // insecureHTTPParser sets llhttp's LENIENT_KEEP_ALIVE: after a message
+  // that does not keep the connection the parser restarts, so what follows
+  // is parsed as a request (junk there draws a 400 before the response).
+  'junk after HTTP/1.0 (insecure)': { input: 'GET / HTTP/1.0\r\n\r\nx', variant: 'insecure' },
+  'junk after HTTP/0.9 (insecure)': { input: 'GET /\r\n\r\nx', variant: 'insecure' },
+  'CR then junk after HTTP/0.9 (insecure)': { input: 'POST /\nT: c\r\n\r5', variant: 'insecure' },
+  'request after HTTP/1.0 (insecure)': { input: 'GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n', variant: 'insecure' },
+  // A body that runs until close (insecure: a Transfer-Encoding other than
+  // chunked) ends in Node's socket 'end' handler, which then ends the
+  // socket: the request's 'end' comes a tick later and its response is
+  // never sent.
+  'body until close ended by the peer (insecure)': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nbody', variant: 'insecure' },
+  'HTTP/0.9 body until close (insecure)': { input: 'POST /\nTransfer-Encoding:d\n\rl', variant: 'insecure' },
+  // An upgrade Node declines (no 'upgrade' listener): llhttp pauses at the
+  // message's end and Node drops the rest of that read; later reads are
+  // parsed, but their errors are not reported while llhttp's `upgrade`
+  // flag stands (until the next head completes).
+  'bytes after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost:\r\nUpgrade:b\r\nConnection:Upgrade\r\n\r\ng' },
+  'request after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'bytes after a declined upgrade with a body': { input: 'POST / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\nContent-Length: 3\r\n\r\nabcx' },
+  'junk in a later read after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nxyz', pieces: [61] },
+  'cut-off request after a declined upgrade': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\n\r\nGET /2 HTTP/1.1\r\nHo', pieces: [61] },
+  'declined upgrade whose Transfer-Encoding is not chunked': { input: 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: b\r\nConnection: Upgrade\r\nTransfer-Encoding: gzip\r\n\r\nx' },
+  // Node's parser runs the nextTick queue after each body piece it hands to
+  // JS: an earlier request's 'end' (and so its response) comes before an
+  // error later in the same read.
+  'response before a later error in the same read': { input: 'POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabczz' },
+  'response before a later error (insecure, HTTP/0.9)': { input: 'POST / HTTP/1.1\nHost:\nContent-Length:3\n\nabcPOST /\nHt:\r\nTransfer-Encoding: chunked\r\n\r\n1\rfer', variant: 'insecure' },
+  'no body piece before the error': { input: 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nzz' },
+  // Field values as llhttp 9.3.1 reads them: an empty Transfer-Encoding sets
+  // nothing; a tab after a Connection token makes it another token.
+  'empty Transfer-Encoding': { input: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\nabc' },
+  'empty Transfer-Encoding then chunked (join)': { input: 'POST /\nTransfer-Encoding:\r\nTransfer-Encoding:chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', variant: 'join' },
+  'empty Transfer-Encoding then another (insecure)': { input: 'POST /\nH:\nTransfer-Encoding:\nTransfer-Encoding:c\n\n', variant: 'insecure' },
+  'Content-Length then an empty Transfer-Encoding': { input: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding:\r\n\r\nabc' },
+  'tab after Connection: close': { input: 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\t\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'tab after Connection: keep-alive': { input: 'GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  // Header size as Node counts it: the target, names and values llhttp
+  // hands its parser, failing at 16384 (the method, version, blanks and
+  // line ends are not counted); an error inside a span comes first.
+  'head just under the header size limit': { input: `GET / HTTP/1.1\r\nHost: a\r\nX:    ${'v'.repeat(16376)}\r\n\r\n` },
+  'head at the header size limit': { input: `GET / HTTP/1.1\r\nHost: a\r\nX: ${'v'.repeat(16377)}\r\n\r\n` },
+  'long name without a colon': { input: `GET / HTTP/1.1\r\nHost: a\r\n${'x'.repeat(17000)}\r\n\r\n` },
+  'trailers at the header size limit': { input: `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX: ${'t'.repeat(16383)}\r\n\r\n` },
+  // URL bytes as llhttp 9.3.1 (Node 20.20) takes them: no tab, form feed or
+  // byte with the high bit set in a path, query or fragment.
+  'tab in a path': { input: 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'tab ending an HTTP/0.9 path': { input: 'GET /\t\n\r\n', variant: 'join' },
+  'form feed in a query (insecure)': { input: 'GET /?\f HTTP/1.1\r\nHost: a\r\n\r\n', variant: 'insecure' },
+  'high byte in a path': { input: 'GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n' },
+  'high byte in a fragment': { input: 'GET /#\xff HTTP/1.1\r\nHost: a\r\n\r\n' },
 };
 
 let servers;
@@ -61,6 +112,18 @@ for (const [name, c] of Object.entries(CASES)) {
     assert.strictEqual(r.rshttp, r.node);
   });
 }
+
+// Deliberate departure (src/proto/headers.rs, UNCOUNTED_SLACK): llhttp skips
+// blanks (after the method, after the target, before values) without
+// counting them against maxHeaderSize and keeps none of them, so Node reads
+// any number of them; rshttp buffers an unfinished head and refuses one
+// that holds 64 KiB more than the limit, to bound that memory.
+test('departure: a head with more than 64 KiB of uncounted blanks gets 431', async () => {
+  const input = `GET ${' '.repeat(16384 + 65536 + 1)}/ HTTP/1.1\r\nHost: a\r\n\r\n`;
+  const r = await runServerCase(servers.pairs, { variant: 'default', input, pieces: [16384 + 65536 + 4] });
+  assert.match(r.node, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(r.rshttp, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+});
 
 test('a request cut off at the half-close gets 400', async () => {
   const r = await runServerCase(servers.pairs, { variant: 'default', input: 'GET / HTTP/1.1\r\nHost: a\r\n' });

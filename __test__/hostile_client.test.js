@@ -25,6 +25,18 @@ const CASES = {
   'bytes after HTTP/1.0 answer to HEAD': { input: 'HTTP/1.0 200 \r\n\r\no', method: 'HEAD' },
   'bytes after 100 with Connection: close': { input: 'HTTP/1.1 100 \r\nConnection:close\r\n\r\nn', method: 'HEAD' },
   'a double response': { input: 'HTTP/1.1 103 \r\n\r\nHTTP/1.1 201 \r\n\r\nHTTP/1.1 200 \r\n\r\nk', method: 'HEAD' },
+  // insecureHTTPParser (LENIENT_KEEP_ALIVE): after a response that does not
+  // keep the connection the parser restarts, so later bytes are parsed.
+  'bytes after Connection: close (insecure)': { input: 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\naX', insecure: true },
+  'bad status line after HTTP/1.0 (insecure)': { input: 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 zzz', insecure: true },
+  'a second response after HTTP/1.0 (insecure)': { input: 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\n\r\n', insecure: true },
+  // Field values as llhttp 9.3.1 reads them.
+  'empty Transfer-Encoding': { input: 'HTTP/1.1 200 \r\nTransfer-Encoding:\r\n\r\n' },
+  'tab after Connection: close': { input: 'HTTP/1.1 200 \r\ncOnnEction:close\t\r\n\r\nu', method: 'HEAD' },
+  // Header size: what llhttp hands Node's parser is counted (status text,
+  // names, values), and it fails at 16384 of those.
+  'head just under the header size limit': { input: `HTTP/1.1 200 OK\r\nX: ${'v'.repeat(16365)}\r\nContent-Length: 0\r\n\r\n` },
+  'head at the header size limit': { input: `HTTP/1.1 200 OK\r\nX: ${'v'.repeat(16366)}\r\nContent-Length: 0\r\n\r\n` },
 };
 
 let responder;

@@ -176,16 +176,33 @@ function flushBatch() {
   if (doneCount !== 0) reportDone();
 }
 
+/** Set by `endSegment()` while an event is handled. */
+let segmentEnds = false;
+
+/**
+ * Ends the segment `dispatch` is delivering after the event being handled:
+ * the rest of the batch comes in the driver's next call, so the nextTick
+ * queue and microtasks run in between, when the callback scope of this
+ * call ends (never from inside it, where an exception thrown by a tick
+ * would leave Node's async context stack unbalanced). As Node's parser
+ * hands each request body piece to JS through a MakeCallback of its own.
+ */
+function endSegment() {
+  segmentEnds = true;
+}
+
 /**
  * Decodes and delivers, from the batch's read position, the events of one
  * connection in a row (the first event's): Node handles each socket's read
  * in its own callback, whose end runs the nextTick queue and microtasks, so
  * what one connection's events scheduled runs before the next connection's
- * events are seen. Returns true if events of another connection are left
- * (the driver calls `deliver` again at once), false once the batch is done.
+ * events are seen. A handler may end the run earlier (`endSegment`).
+ * Returns true if events are left (the driver calls `deliver` again at
+ * once), false once the batch is done.
  */
 function dispatch() {
   batchState.active = true;
+  segmentEnds = false;
   const end = batchEnd;
   let lastId = 0;
   let more = false;
@@ -303,9 +320,12 @@ function dispatch() {
         case EV_TIMEOUT:
           if (conn) conn.onTimeout();
           break;
-        case EV_END:
-          if (conn) conn.onEnd();
+        case EV_END: {
+          // 1: the end completed the request being read (see Reader::at_eof).
+          const finished = readU8() === 1;
+          if (conn) conn.onEnd(finished);
           break;
+        }
         case EV_CLOSE: {
           const code = readLatin1();
           const bytesRead = readU32() + readU32() * 0x100000000;
@@ -331,6 +351,11 @@ function dispatch() {
       report(err);
     }
     pos = next;
+    if (segmentEnds) {
+      segmentEnds = false;
+      more = pos < end;
+      break;
+    }
   }
   if (!more) b = null;
   // Responses written while handling the events leave now; those written by
@@ -442,6 +467,7 @@ module.exports = {
   batchState,
   binding,
   deferWrite,
+  endSegment,
   responseDone,
   InjectedInput,
   connections,

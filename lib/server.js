@@ -6,7 +6,8 @@
 const net = require('net');
 const dns = require('dns');
 const {
-  InjectedInput, binding, connections, listeners, responseDone, FLAG_HAS_BODY, FLAG_KEEP_ALIVE, FLAG_UPGRADE,
+  InjectedInput, binding, connections, endSegment, listeners, responseDone, FLAG_HAS_BODY, FLAG_KEEP_ALIVE,
+  FLAG_UPGRADE,
 } = require('./native');
 const nativeRefs = require('./native');
 const { serverIoThreads } = require('./io_mode');
@@ -585,6 +586,7 @@ function connectionListener(socket) {
  */
 function adoptSocket(server, socket) {
   const state = new HttpConnection(server, binding.openVirtual(server._rshttpConfig()));
+  state.foreign = true;
   state.socket = socket;
   socket[kConn] = state;
   const events = new ForeignEvents(state);
@@ -664,6 +666,8 @@ class HttpConnection {
     };
     /** The socket's own 'data' listeners get its bytes too (see `unconsume`). */
     this.unconsumed = false;
+    /** A stream rshttp did not accept (see `adoptSocket`). */
+    this.foreign = false;
     /** The socket's 'close' and 'drain' listeners (removed on an upgrade). */
     this.onClose = () => this.onSocketClose();
     this.onDrain = () => this.onSocketDrain();
@@ -829,6 +833,17 @@ class HttpConnection {
     if (req && !req._dumped) {
       if (!req.push(chunk)) readStop(socket);
     }
+    // Node's parser hands each body piece to JS through MakeCallback, which
+    // runs the nextTick queue and microtasks when it returns (its head and
+    // message-complete callbacks do not): what a request's 'data' or 'end'
+    // scheduled runs before the parser goes on with the rest of the read,
+    // so a response to an earlier pipelined request can be written before
+    // a parse error later in the same read. The batch's segment ends after
+    // this piece, and the driver's next call delivers the rest. Not when
+    // Node's parser runs from a JS call (a foreign stream, or a socket with
+    // its own 'data' listeners), where that callback is nested and runs
+    // nothing.
+    if (!this.foreign && !this.unconsumed) endSegment();
   }
 
   onBodyEnd(socket, rawTrailers) {
@@ -857,7 +872,15 @@ class HttpConnection {
     socketOnError.call(socket, err);
   }
 
-  onEnd(socket) {
+  /**
+   * The peer ended its side (Node's socketOnEnd). `finished`: that completed
+   * the request being read, a body that runs until close; Node's
+   * `parser.finish()` completes it here, so its 'end' (a tick later) finds
+   * the socket already ended unless the server allows half-open sockets,
+   * and the response is never sent.
+   */
+  onEnd(socket, finished) {
+    if (finished) this.finishMessage(this.incoming, null);
     if (!this.server.httpAllowHalfOpen) {
       if (socket.writable) socket.end();
     } else if (this.outgoing.length) {

@@ -567,7 +567,7 @@ class ServerSocket extends net.Socket {
   onTimeout() {
     this.emit('timeout');
   }
-  onEnd() {
+  onEnd(finished) {
     if (this[kRaw]) {
       this.push(null);
       if (this.readableLength === 0) this.read(0);
@@ -575,7 +575,9 @@ class ServerSocket extends net.Socket {
     else {
       // Node sees EOF in a later read callback than the data before it, so
       // what that data scheduled with nextTick (a request's 'end') runs first.
-      queueMicrotask(() => this[kHandler].onEnd(this));
+      // `finished`: the end also completed the request (a body that runs
+      // until close), which the handler does as its 'end' handling starts.
+      queueMicrotask(() => this[kHandler].onEnd(this, finished));
     }
   }
   onClose(code, bytesRead) {

@@ -2,7 +2,10 @@
 'use strict';
 
 // npm test: the Rust tests (`cargo test --lib`: the protocol layer and the
-// connection core over virtual streams), the unit tests (`node --test __test__/`), the ecosystem suite
+// connection core over virtual streams), the unit tests (`node --test
+// __test__/`), a short fixed-seed differential fuzzing run
+// (scripts/fuzz-diff.js with FUZZ_SHORT: node:http and rshttp must answer
+// every case alike), the ecosystem suite
 // (scripts/ecosystem.js: real npm packages over rshttp and node:http), then
 // the conformance run (scripts/node-compat.js) for each of
 // CONFORMANCE_SIDES: `all` (rshttp's server and client) and `server`
@@ -15,6 +18,13 @@ const path = require('path');
 const CONFORMANCE_SIDES = ['all', 'server'];
 /** I/O modes the conformance run covers: inline, and 2 I/O threads. */
 const CONFORMANCE_IO_THREADS = [0, 2];
+
+/**
+ * The short fuzz:diff run: the fixed smuggling cases, 300 mutated requests
+ * and 150 mutated responses of seed 1, a few at a time (a couple of seconds
+ * on a 2-core machine). `npm run fuzz:diff -- --seed S --cases N` runs long.
+ */
+const FUZZ_SHORT = ['--seed', '1', '--cases', '300', '--client-cases', '150', '--jobs', '4'];
 
 const root = path.join(__dirname, '..');
 
@@ -30,6 +40,7 @@ function run(title, args, command = process.execPath) {
 
 const rust = run('rust tests', ['test', '--lib', '--quiet'], 'cargo');
 const unit = run('unit tests', ['--test', '__test__/']);
+const fuzz = run('fuzz:diff (short)', [path.join('scripts', 'fuzz-diff.js'), ...FUZZ_SHORT]);
 const ecosystem = run('ecosystem', [path.join('scripts', 'ecosystem.js')]);
 let conformance = true;
 for (const threads of CONFORMANCE_IO_THREADS) {
@@ -42,5 +53,6 @@ for (const threads of CONFORMANCE_IO_THREADS) {
 }
 
 process.stdout.write(`\nnpm test: rust tests ${rust ? 'passed' : 'FAILED'}, unit tests ${unit ? 'passed' : 'FAILED'}, ` +
+  `fuzz:diff (short) ${fuzz ? 'passed' : 'FAILED'}, ` +
   `ecosystem ${ecosystem ? 'passed' : 'FAILED'}, conformance ${conformance ? 'passed' : 'FAILED'}\n`);
-process.exitCode = rust && unit && ecosystem && conformance ? 0 : 1;
+process.exitCode = rust && unit && fuzz && ecosystem && conformance ? 0 : 1;

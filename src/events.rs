@@ -39,7 +39,9 @@ pub mod kind {
     pub const TIMEOUT: u8 = 8;
     /// id=conn; bytes read in raw (upgraded) mode.
     pub const DATA: u8 = 9;
-    /// id=conn; the peer ended its side.
+    /// id=conn; the peer ended its side: u8 1 when that completed the
+    /// request being read (a server's body that runs until close; JS ends
+    /// it as Node's socket 'end' handler does), else 0.
     pub const END: u8 = 10;
     /// id=server; str error code of a failed accept.
     pub const SERVER_ERROR: u8 = 11;

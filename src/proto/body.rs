@@ -5,7 +5,7 @@
 
 use super::chars::{hex, QDTEXT, QUOTED_PAIR, TOKEN};
 use super::error::{err, Code, ParseError};
-use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
+use super::headers::{flag, parse_fields, track_header, Ctx, Fields};
 use super::BodyFraming;
 use std::ops::Range;
 
@@ -290,13 +290,15 @@ fn decode_chunked(
             Trailers => {
                 let rest = &buf[i..];
                 let ctx = Ctx { lenient, request: st.request };
-                let mut fields = Fields { flags: flag::TRANSFER_ENCODING | flag::CHUNKED, ..Fields::default() };
-                // Node counts trailers against maxHeaderSize afresh.
-                let over = |len: usize| {
-                    len >= max_trailer_size && tracked_len(&rest[..len], FirstLine::None, true) >= max_trailer_size
+                let mut fields = Fields {
+                    flags: flag::TRANSFER_ENCODING | flag::CHUNKED,
+                    limit: max_trailer_size,
+                    ..Fields::default()
                 };
-                return match parse_fields(rest, 0, ctx, false, &mut fields) {
-                    Ok(Some(n)) if over(n) => Err(ParseError::HEADER_OVERFLOW),
+                // Node counts trailers against maxHeaderSize from the last
+                // chunk's size line on (its on_chunk_header resets the count).
+                let r = parse_fields(rest, 0, ctx, false, &mut fields);
+                return match track_header(r, &fields, rest.len(), max_trailer_size) {
                     Ok(Some(n)) => {
                         let rebuilt = fields.rebuild(rest, n);
                         let trailers = if rebuilt.is_some() {
@@ -306,7 +308,6 @@ fn decode_chunked(
                         };
                         Ok((i + n, Some(BodyPiece::End { trailers, rebuilt })))
                     }
-                    Ok(None) if over(rest.len()) => Err(ParseError::HEADER_OVERFLOW),
                     Ok(None) => Ok((i, None)),
                     Err(e) => Err(e.at(e.at + i)),
                 };
@@ -404,6 +405,22 @@ mod tests {
         assert_eq!(run(BodyFraming::Chunked, b"11111111111111111\r\n", 100).unwrap_err().code(), "HPE_INVALID_CHUNK_SIZE");
         // 16 hex digits fit in 64 bits; the size may take all of them.
         assert_eq!(code(b"ffffffffffffffff\r\n", false), "more");
+    }
+
+    #[test]
+    fn trailer_size_counts_names_and_values() {
+        let decode = |input: &[u8]| BodyDecoder::with_options(BodyFraming::Chunked, false, true).decode(input, 16);
+        // "X" 1 + 14 = 15 counted: under 16; the size line is not counted.
+        let ok = format!("0;e=1\r\nX: {}\r\n\r\n", "t".repeat(14));
+        assert!(matches!(decode(ok.as_bytes()), Ok((_, Some(BodyPiece::End { .. })))));
+        let over = format!("0\r\nX: {}\r\n\r\n", "t".repeat(15));
+        assert_eq!(decode(over.as_bytes()).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        let open = format!("0\r\nX: {}", "t".repeat(15));
+        assert_eq!(decode(open.as_bytes()).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        // A trailer block cut short counts as far as it goes: 3 + 2.
+        let cut = |max: usize| BodyDecoder::with_options(BodyFraming::Chunked, false, true).decode(b"0\r\nT: tt\r\nUu", max);
+        assert!(matches!(cut(6), Ok((_, None))));
+        assert_eq!(cut(5).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
     }
 
     #[test]

@@ -40,12 +40,75 @@ pub(crate) struct Fields {
     pub content_length: u64,
     /// Values joined from folded lines (lenient only).
     pub joined: Vec<u8>,
+    /// Bytes of the spans llhttp has handed Node's parser whole: the target
+    /// or status text, field names, value pieces as received (trailing
+    /// blanks included). Node counts them against maxHeaderSize
+    /// (`TrackHeader`); see `track_header`.
+    pub span_bytes: usize,
+    /// Where the span being read starts, while one is open: at the end of a
+    /// read llhttp hands Node what it has of it.
+    pub open_span: Option<usize>,
+    /// maxHeaderSize for `span_bytes` (0: no limit).
+    pub limit: usize,
+    /// Where llhttp stopped when a span's end took `span_bytes` to `limit`.
+    pub overflow_at: Option<usize>,
 }
 
 /// Value ranges at or above this index point into `Fields::joined`.
 pub(crate) const JOINED_BASE: usize = usize::MAX / 2;
 
+/// Bytes an unfinished head may hold beyond `max` before rshttp refuses it
+/// with HPE_HEADER_OVERFLOW even though Node would not: llhttp skips blanks
+/// after the method, after the target and before values without counting
+/// them (see `track_header`) and keeps nothing, but rshttp buffers the head
+/// until it is complete, so without this bound a peer could make it hold
+/// any amount of blanks. A deliberate departure (DESIGN.md, "Parsing"):
+/// only a head with more than this many uncounted blanks sees it.
+pub(crate) const UNCOUNTED_SLACK: usize = 64 * 1024;
+
+/// Node's header size check applied to a parse outcome `r` of `input_len`
+/// bytes with `max` = maxHeaderSize. Node's parser adds up the spans
+/// llhttp hands it (`TrackHeader`) and fails with HPE_HEADER_OVERFLOW once
+/// they reach `max`; llhttp hands a span over when it ends, and what it has
+/// of an open one at the end of each read. So: a complete head whose spans
+/// reach `max`; an error after spans that reached it (an error inside a
+/// span stops llhttp before that span is counted); input that ends with
+/// that much counted, its open span included. Blanks, the method, the
+/// protocol and line ends are not counted (but see `UNCOUNTED_SLACK`).
+///
+/// `f.limit` must be `max`. The error says where llhttp stopped: after the
+/// span that tripped the limit (`Fields::close`), or at the end of the input.
+pub(crate) fn track_header<T>(r: Step<T>, f: &Fields, input_len: usize, max: usize) -> Step<T> {
+    debug_assert_eq!(f.limit, max);
+    if let Some(at) = f.overflow_at {
+        return Err(ParseError::HEADER_OVERFLOW.at(at));
+    }
+    if let Ok(None) = r {
+        let open = f.open_span.map_or(0, |s| input_len.saturating_sub(s));
+        if f.span_bytes + open >= max || input_len > max.saturating_add(UNCOUNTED_SLACK) {
+            return Err(ParseError::HEADER_OVERFLOW.at(input_len));
+        }
+    }
+    r
+}
+
 impl Fields {
+    /// A span starts at `at`.
+    pub fn open(&mut self, at: usize) {
+        self.open_span = Some(at);
+    }
+
+    /// The open span ends: it is `start..end`, and llhttp stops at `stop`
+    /// if this is where the count reaches the limit (Node's callback fails
+    /// there).
+    pub fn close(&mut self, start: usize, end: usize, stop: usize) {
+        self.span_bytes += end - start;
+        self.open_span = None;
+        if self.limit != 0 && self.span_bytes >= self.limit && self.overflow_at.is_none() {
+            self.overflow_at = Some(stop);
+        }
+    }
+
     /// `input[..end]` followed by the joined values, with the ranges of
     /// joined values moved to index it: None when nothing was folded.
     pub fn rebuild(&mut self, input: &[u8], end: usize) -> Option<Vec<u8>> {
@@ -76,86 +139,6 @@ enum State {
     ConnClose,
     ConnUpgrade,
     TeChunked,
-}
-
-/// The first line of what `tracked_len` measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FirstLine {
-    /// A request line: its target counts.
-    Request,
-    /// A status line: its reason phrase counts.
-    Response,
-    /// None: a chunked body's trailer block.
-    None,
-}
-
-/// What Node counts against `maxHeaderSize` in a head or a trailer block:
-/// its parser's `TrackHeader` adds up the bytes llhttp hands to the span
-/// callbacks, that is the request target (or the status reason) and each
-/// field's name and value, a value without its leading blanks but with its
-/// trailing ones; the method, the version, separators, line ends and the
-/// blank line are free. Node fails the message once the count reaches the
-/// limit. `buf` is a whole head (or trailer block) or its beginning, whose
-/// last line counts as far as it goes if `cut_counts`, as llhttp flushes a
-/// span cut by the end of a read, but not a span cut by an error (pass the
-/// input up to the error and false). Lines are taken as the parser
-/// accepted them.
-pub(crate) fn tracked_len(buf: &[u8], first: FirstLine, cut_counts: bool) -> usize {
-    let line_end = |from: usize| {
-        buf[from..].iter().position(|&b| b == b'\r' || b == b'\n').map_or(buf.len(), |p| from + p)
-    };
-    let next_line = |mut j: usize| {
-        if buf.get(j) == Some(&b'\r') {
-            j += 1;
-        }
-        if buf.get(j) == Some(&b'\n') {
-            j += 1;
-        }
-        j
-    };
-    let blanks = |s: &[u8]| s.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(s.len());
-    let mut n = 0;
-    let mut i = 0;
-    if first != FirstLine::None {
-        // Blank lines before a message are skipped.
-        i = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
-        let end = line_end(i);
-        let line = &buf[i..end];
-        if let Some(sp) = line.iter().position(|&b| b == b' ') {
-            let rest = &line[sp..];
-            let rest = &rest[rest.iter().position(|&b| b != b' ').unwrap_or(rest.len())..];
-            let cut = end == buf.len() && !cut_counts;
-            n += match first {
-                // METHOD SP target SP version
-                FirstLine::Request => match rest.iter().position(|&b| b == b' ') {
-                    Some(sp2) => sp2,
-                    None if cut => 0,
-                    None => rest.len(),
-                },
-                // version SP status [SP reason]
-                _ if cut => 0,
-                _ => rest.iter().position(|&b| b == b' ').map_or(0, |sp2| rest.len() - sp2 - 1),
-            };
-        }
-        i = next_line(end);
-    }
-    while i < buf.len() && buf[i] != b'\r' && buf[i] != b'\n' {
-        let end = line_end(i);
-        let line = &buf[i..end];
-        let cut = end == buf.len() && !cut_counts;
-        n += match line.iter().position(|&c| c == b':') {
-            _ if cut && (line[0] == b' ' || line[0] == b'\t') => 0,
-            // A folded line (lenient): the text after its blanks.
-            _ if line[0] == b' ' || line[0] == b'\t' => line.len() - blanks(line),
-            Some(colon) if cut => colon,
-            Some(colon) => colon + (line.len() - colon - 1) - blanks(&line[colon + 1..]),
-            None if cut => 0,
-            // A name cut by the end of the input.
-            None => line.len(),
-        };
-        i = next_line(end);
-    }
-    n
 }
 
 fn special(name: &[u8]) -> State {
@@ -209,6 +192,7 @@ pub(crate) fn parse_fields(buf: &[u8], mut i: usize, ctx: Ctx, first: bool, out:
 /// One field line from its first byte; returns where the next line starts.
 fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
     let mut i = start;
+    out.open(start);
     while i < buf.len() && TOKEN[buf[i] as usize] {
         i += 1;
     }
@@ -234,6 +218,8 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
         return Err(err(Code::InvalidHeaderToken, "Invalid header token", i));
     }
     let name = start..i;
+    // llhttp stops one past the colon when the name's callback fails.
+    out.close(start, i, i + 1);
     i += 1;
     match state {
         State::TransferEncoding if out.flags & flag::CONTENT_LENGTH != 0 && !ctx.lenient => {
@@ -282,10 +268,13 @@ fn field(buf: &[u8], start: usize, ctx: Ctx, out: &mut Fields) -> Step<usize> {
     let mut pieces: Option<Vec<u8>> = None;
     loop {
         let vstart = i;
+        out.open(vstart);
         let end = match value(buf, i, &mut state, ctx, out)? {
             Some(e) => e,
             None => return Ok(None),
         };
+        // One past a CR that ends the value, at an LF, when its callback fails.
+        out.close(vstart, end, end + (buf[end] == b'\r') as usize);
         // `end` is at CR or LF.
         let next = if buf[end] == b'\r' {
             match need!(buf, end + 1) {
@@ -339,10 +328,13 @@ fn blank_line_folds(buf: &[u8], i: usize, ctx: Ctx) -> Result<bool, ParseError> 
     }
 }
 
+/// A field whose value is empty. llhttp 9.3 refuses that only for
+/// Content-Length; an empty Transfer-Encoding sets no flag (its codings are
+/// read, and F_TRANSFER_ENCODING set, only from a value's first byte), so it
+/// neither frames the body nor clashes with a later Content-Length.
 fn empty_value(i: usize, name: Range<usize>, state: State, out: &mut Fields) -> Step<usize> {
     match state {
         State::ContentLength => Err(err(Code::InvalidContentLength, "Empty Content-Length", i)),
-        State::TransferEncoding => Err(err(Code::InvalidTransferEncoding, "Empty Transfer-Encoding", i)),
         _ => {
             out.list.push((name, i..i));
             Ok(Some(i))
@@ -523,7 +515,9 @@ fn connection(buf: &[u8], mut i: usize, state: &mut State, out: &mut Fields) -> 
                         i += 1;
                         continue 'token;
                     }
-                    b' ' | b'\t' => i += 1,
+                    // Only spaces: llhttp takes a tab after the token
+                    // as part of some other token, so it counts for nothing.
+                    b' ' => i += 1,
                     b'\r' | b'\n' => return Ok(Some(i)),
                     _ => {
                         *state = State::General;

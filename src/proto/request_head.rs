@@ -6,7 +6,7 @@
 use super::chars::{ALPHA, URL, USERINFO};
 use super::error::{err, Code, ParseError};
 use super::Step;
-use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
+use super::headers::{flag, parse_fields, track_header, Ctx, Fields};
 use std::ops::Range;
 
 /// The methods llhttp accepts in a request line. The first 35 are Node's
@@ -48,7 +48,7 @@ pub enum BodyFraming {
 #[derive(Debug, Clone, Copy)]
 pub struct HeadLimits {
     /// Node's `maxHeaderSize`: a head fails once what Node counts of it
-    /// (`tracked_len`: target or reason, field names and values) reaches it.
+    /// (`track_header`: target or reason, field names and values) reaches it.
     pub max_header_size: usize,
     /// Accept what llhttp's lenient flags accept (`insecureHTTPParser`).
     pub lenient: bool,
@@ -148,6 +148,15 @@ enum TargetEnd {
     Http09(usize),
 }
 
+/// Tab and form feed in a path, query or fragment: llhttp 9.3 refuses them
+/// as "Invalid characters in url", one byte on (where other bytes outside
+/// URL_CHAR get the part's own reason, at the byte).
+macro_rules! TAB_OR_FF {
+    () => {
+        b'\t' | 0x0c
+    };
+}
+
 /// The request target from its first byte, as llhttp's URL machine reads
 /// it: origin-form, absolute-form, authority-form (CONNECT) or `*`.
 fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
@@ -205,6 +214,7 @@ fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
                     b'?' => s = S::Query,
                     b'#' => s = S::Fragment,
                     b' ' | b'\r' | b'\n' => break,
+                    TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                     _ => return invalid("Invalid char in url path", i),
                 }
             }
@@ -213,12 +223,14 @@ fn target(buf: &[u8], mut i: usize, connect: bool) -> Step<(usize, TargetEnd)> {
                 b'?' => {}
                 b' ' | b'\r' | b'\n' => break,
                 _ if URL[b as usize] => {}
+                TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                 _ => return invalid("Invalid char in url query", i),
             },
             S::Fragment => match b {
                 b'?' | b'#' => {}
                 b' ' | b'\r' | b'\n' => break,
                 _ if URL[b as usize] => {}
+                TAB_OR_FF!() => return invalid("Invalid characters in url", i + 1),
                 _ => return invalid("Invalid char in url fragment start", i),
             },
             S::Server { at } => match b {
@@ -306,19 +318,12 @@ pub(crate) fn version(buf: &[u8], i: usize, lenient: bool) -> Step<(u8, u8, usiz
 /// `Ok(None)` means more bytes are needed. Errors follow llhttp's choices
 /// and say where llhttp stops (`ParseError::at`).
 pub fn parse_request_head(buf: &[u8], limits: HeadLimits) -> Result<Option<RequestHead>, ParseError> {
-    // Node's count (see `tracked_len`) is never more than the bytes, which
-    // are measured first.
-    let max = limits.max_header_size;
-    let over = |len: usize, cut_counts: bool| len >= max && tracked_len(&buf[..len], FirstLine::Request, cut_counts) >= max;
-    match parse(buf, limits.lenient) {
-        Err(e) if over(e.at.min(buf.len()), false) => Err(ParseError::HEADER_OVERFLOW),
-        Ok(Some(h)) if over(h.head_len, true) => Err(ParseError::HEADER_OVERFLOW),
-        Ok(None) if over(buf.len(), true) => Err(ParseError::HEADER_OVERFLOW),
-        other => other,
-    }
+    let mut fields = Fields { list: Vec::with_capacity(16), limit: limits.max_header_size, ..Fields::default() };
+    let r = parse(buf, limits.lenient, &mut fields);
+    track_header(r, &fields, buf.len(), limits.max_header_size)
 }
 
-fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
+fn parse(buf: &[u8], lenient: bool, fields: &mut Fields) -> Result<Option<RequestHead>, ParseError> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
     if start == buf.len() {
         return Ok(None);
@@ -334,10 +339,13 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
         i += 1;
     }
     let path_start = i;
+    fields.open(path_start);
     let (path_end, after) = match target(buf, i, method == CONNECT)? {
         Some(t) => t,
         None => return Ok(None),
     };
+    // At the byte after the target when its callback fails.
+    fields.close(path_start, path_end, path_end);
     let (major, minor, fields_at) = match after {
         TargetEnd::Http09(at) => (0, 9, at),
         TargetEnd::Version(at) => {
@@ -367,16 +375,22 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
             (major, minor, i)
         }
     };
-    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
     let ctx = Ctx { lenient, request: true };
-    let head_len = match parse_fields(buf, fields_at, ctx, true, &mut fields)? {
+    let head_len = match parse_fields(buf, fields_at, ctx, true, fields)? {
         Some(end) => end,
         None => return Ok(None),
     };
     let f = fields.flags;
     let upgrade = if f & flag::UPGRADE != 0 && f & flag::CONN_UPGRADE != 0 { true } else { method == CONNECT };
     let mut invalid_transfer_encoding = false;
-    let framing = if f & flag::CHUNKED != 0 {
+    // llhttp_after_headers_complete: an upgrade (or CONNECT) without a body
+    // ends the message at its head, before Transfer-Encoding is judged; the
+    // rest of the stream is another protocol's (or, when Node declines the
+    // upgrade, the next request's).
+    let has_body = f & flag::CHUNKED != 0 || fields.content_length > 0;
+    let framing = if upgrade && (method == CONNECT || !has_body) {
+        BodyFraming::None
+    } else if f & flag::CHUNKED != 0 {
         BodyFraming::Chunked
     } else if f & flag::TRANSFER_ENCODING != 0 {
         if lenient {
@@ -397,7 +411,7 @@ fn parse(buf: &[u8], lenient: bool) -> Result<Option<RequestHead>, ParseError> {
         path: path_start..path_end,
         version_major: major,
         version_minor: minor,
-        headers: fields.list,
+        headers: std::mem::take(&mut fields.list),
         head_len,
         framing,
         keep_alive,
@@ -490,11 +504,31 @@ mod tests {
     }
 
     #[test]
+    fn url_bytes_as_node_20_20() {
+        // Tab and form feed: their own reason, one byte on; in every part
+        // after the authority, and in an HTTP/0.9 line too.
+        for (s, at) in [("GET /\t HTTP/1.1", 6), ("GET /a?\x0c HTTP/1.1", 8), ("GET /#\t HTTP/1.1", 7), ("GET /\t", 6)] {
+            let e = parse(&format!("{s}\r\n\r\n")).unwrap_err();
+            assert_eq!((e.code(), e.reason(), e.at), ("HPE_INVALID_URL", "Invalid characters in url", at), "{s:?}");
+        }
+        // Bytes with the high bit set: the part's reason, at the byte.
+        let e = parse("GET /a\u{80}b HTTP/1.1\r\n\r\n").unwrap_err();
+        assert_eq!((e.reason(), e.at), ("Invalid char in url path", 6));
+        let e = lenient("GET /a?\u{ff} HTTP/1.1\r\n\r\n").unwrap_err();
+        assert_eq!((e.reason(), e.at), ("Invalid char in url query", 7));
+    }
+
+    #[test]
     fn framing_and_keep_alive() {
         assert!(!parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap().keep_alive);
         assert!(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap().keep_alive);
         assert!(!parse("GET / HTTP/1.1\r\nConnection: x, close\r\n\r\n").unwrap().unwrap().keep_alive);
         assert!(parse("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n").unwrap().unwrap().keep_alive);
+        // A tab after a token makes it another token (llhttp takes only spaces).
+        assert!(parse("GET / HTTP/1.1\r\nConnection: close\t\r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(parse("GET / HTTP/1.1\r\nConnection: close \t\r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(!parse("GET / HTTP/1.1\r\nConnection:\tclose  \r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(!parse("GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n").unwrap().unwrap().keep_alive);
         let h = parse("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n").unwrap().unwrap();
         assert_eq!(h.framing, BodyFraming::Length(5));
         let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").unwrap().unwrap();
@@ -511,6 +545,16 @@ mod tests {
         assert!(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\t\r\n\r\n").unwrap().unwrap().invalid_transfer_encoding);
         assert_eq!(code("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
         assert_eq!(code("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
+        // An empty Transfer-Encoding sets nothing: no framing, no clash with
+        // a later Content-Length, no effect on an earlier chunked.
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.headers.len()), (BodyFraming::Length(3), 2));
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding:  \r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.invalid_transfer_encoding), (BodyFraming::None, false));
+        let h = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n").unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Chunked);
+        // But a Content-Length before it still refuses its name.
+        assert_eq!(code("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding:\r\n\r\n"), "HPE_INVALID_TRANSFER_ENCODING");
         // Lenient: a request whose codings do not end in chunked runs until close.
         assert_eq!(lenient("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap().framing, BodyFraming::UntilClose);
     }
@@ -520,6 +564,25 @@ mod tests {
         assert!(parse("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n").unwrap().unwrap().upgrade);
         assert!(!parse("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n").unwrap().unwrap().upgrade);
         assert!(parse("CONNECT a:443 HTTP/1.1\r\n\r\n").unwrap().unwrap().upgrade);
+    }
+
+    #[test]
+    fn upgrade_framing() {
+        const UP: &str = "Upgrade: x\r\nConnection: upgrade\r\n";
+        // Without a body the message ends at its head, whatever its
+        // Transfer-Encoding says (llhttp judges that only for a body).
+        let h = parse(&format!("GET / HTTP/1.1\r\n{UP}Transfer-Encoding: gzip\r\n\r\n")).unwrap().unwrap();
+        assert_eq!((h.framing, h.invalid_transfer_encoding), (BodyFraming::None, false));
+        let h = lenient(&format!("GET / HTTP/1.1\r\n{UP}Transfer-Encoding: gzip\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::None);
+        // With one, the body is read (when Node declines the upgrade).
+        let h = parse(&format!("POST / HTTP/1.1\r\n{UP}Content-Length: 3\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Length(3));
+        let h = parse(&format!("POST / HTTP/1.1\r\n{UP}Transfer-Encoding: chunked\r\n\r\n")).unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::Chunked);
+        // CONNECT never has one.
+        let h = parse("CONNECT a:443 HTTP/1.1\r\nContent-Length: 3\r\n\r\n").unwrap().unwrap();
+        assert_eq!(h.framing, BodyFraming::None);
     }
 
     #[test]
@@ -563,6 +626,33 @@ mod tests {
     }
 
     #[test]
+    fn header_size_counts_what_llhttp_hands_node() {
+        use super::super::headers::UNCOUNTED_SLACK;
+        let limits = HeadLimits { max_header_size: 32, lenient: false };
+        let code = |s: &str| parse_request_head(s.as_bytes(), limits).unwrap_err().code();
+        // Target 1 + name 1 + value 29 = 31 bytes counted: under 32, however
+        // many blanks and line ends there are around them.
+        let ok = format!("GET    / HTTP/1.1\r\nX:      {}\r\n\r\n", "v".repeat(29));
+        assert!(parse_request_head(ok.as_bytes(), limits).unwrap().is_some());
+        // 32 counted: Node's check is `>=`.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "v".repeat(30))), "HPE_HEADER_OVERFLOW");
+        // Trailing blanks of a value are part of its span.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}  \r\n\r\n", "v".repeat(28))), "HPE_HEADER_OVERFLOW");
+        // An error inside a span stops llhttp before the span is counted...
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\n{}\r\n\r\n", "X".repeat(40))), "HPE_INVALID_HEADER_TOKEN");
+        // ...but a span the input ends in is handed over as far as it goes.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\n{}", "X".repeat(40))), "HPE_HEADER_OVERFLOW");
+        assert_eq!(code(&format!("GET /{}", "a".repeat(40))), "HPE_HEADER_OVERFLOW");
+        // An error after spans that reached the limit: the overflow came first.
+        assert_eq!(code(&format!("GET / HTTP/1.1\r\nX: {}\r\nBad Name: y\r\n\r\n", "v".repeat(30))), "HPE_HEADER_OVERFLOW");
+        // Blanks llhttp skips are not counted, up to rshttp's own bound.
+        let blanks = format!("GET {}/ HTTP/1.1\r\n", " ".repeat(1000));
+        assert_eq!(parse_request_head(blanks.as_bytes(), limits), Ok(None));
+        let more = format!("GET {}", " ".repeat(32 + UNCOUNTED_SLACK + 1));
+        assert_eq!(code(&more), "HPE_HEADER_OVERFLOW");
+    }
+
+    #[test]
     fn header_overflow_counts_what_node_counts() {
         // Node 20 with maxHeaderSize 100: target, names and values (with
         // trailing blanks) add up; the head fails when they reach 100.
@@ -580,13 +670,15 @@ mod tests {
         let partial = |n: usize| format!("GET /{}", "u".repeat(n));
         assert!(parse_request_head(partial(98).as_bytes(), limits).unwrap().is_none());
         assert!(parse_request_head(partial(99).as_bytes(), limits).is_err());
-        assert_eq!(tracked_len(b"\r\nGET /abc HTTP/1.1\r\nA: b \r\nCc:\r\n\r\nX: y", FirstLine::Request, true), 4 + 3 + 2);
-        assert_eq!(tracked_len(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n", FirstLine::Response, true), 2 + 2);
-        assert_eq!(tracked_len(b"T: tt\r\nUu", FirstLine::None, true), 3 + 2);
-        // Cut by an error: the span the error is in does not count.
-        assert_eq!(tracked_len(b"T: tt\r\nUu", FirstLine::None, false), 3);
-        assert_eq!(tracked_len(b"T: tt\r\nUu: v", FirstLine::None, false), 3 + 2);
-        assert_eq!(tracked_len(b"GET /abc", FirstLine::Request, false), 0);
+        // Blank lines before the message, the method, the version, the line
+        // ends and a value's leading blanks are free: 4 + 3 + 2 = 9 here,
+        // the open "X: y" after the head not included.
+        let at = |max: usize| HeadLimits { max_header_size: max, lenient: false };
+        let head = b"\r\nGET /abc HTTP/1.1\r\nA: b \r\nCc:\r\n\r\nX: y";
+        assert!(parse_request_head(head, at(10)).unwrap().is_some());
+        assert_eq!(parse_request_head(head, at(9)).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        // A target cut by an error is not counted: the error is reported.
+        assert_eq!(parse_request_head(b"GET /abc\x7f", at(4)).unwrap_err().code(), "HPE_INVALID_URL");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::error::{err, Code, ParseError};
 use super::Step;
-use super::headers::{flag, parse_fields, tracked_len, Ctx, Fields, FirstLine};
+use super::headers::{flag, parse_fields, track_header, Ctx, Fields};
 use super::request_head::version;
 use super::{BodyFraming, HeadLimits};
 use std::ops::Range;
@@ -57,18 +57,14 @@ pub fn parse_response_head(
     limits: HeadLimits,
     expect: ResponseExpect,
 ) -> Result<Option<ResponseHead>, ParseError> {
-    let max = limits.max_header_size;
-    let over = |len: usize, cut_counts: bool| len >= max && tracked_len(&buf[..len], FirstLine::Response, cut_counts) >= max;
-    match parse(buf, limits.lenient, expect) {
-        Err(e) if over(e.at.min(buf.len()), false) => Err(ParseError::HEADER_OVERFLOW),
-        Ok(Some(h)) if over(h.head_len, true) => Err(ParseError::HEADER_OVERFLOW),
-        Ok(None) if over(buf.len(), true) => Err(ParseError::HEADER_OVERFLOW),
-        other => other,
-    }
+    let mut fields = Fields { list: Vec::with_capacity(16), limit: limits.max_header_size, ..Fields::default() };
+    let r = parse(buf, limits.lenient, expect, &mut fields);
+    track_header(r, &fields, buf.len(), limits.max_header_size)
 }
 
 /// The status line: (major, minor, status, reason, offset of the fields).
-fn status_line(buf: &[u8], start: usize, lenient: bool) -> Step<(u8, u8, u16, Range<usize>, usize)> {
+/// The reason is llhttp's status span, counted in `out`.
+fn status_line(buf: &[u8], start: usize, lenient: bool, out: &mut Fields) -> Step<(u8, u8, u16, Range<usize>, usize)> {
     let expected = |at| Err(err(Code::InvalidConstant, "Expected HTTP/, RTSP/ or ICE/", at));
     let name: &[u8] = match buf[start] {
         b'H' => b"HTTP",
@@ -108,9 +104,11 @@ fn status_line(buf: &[u8], start: usize, lenient: bool) -> Step<(u8, u8, u16, Ra
         b' ' => {
             reason_start = i + 1;
             i += 1;
+            out.open(i);
             while !matches!(need!(buf, i), b'\r' | b'\n') {
                 i += 1;
             }
+            out.close(reason_start, i, i + (buf[i] == b'\r') as usize);
         }
         b'\r' => reason_start = i,
         b'\n' if lenient => return Ok(Some((major, minor, status, i..i, i + 1))),
@@ -129,18 +127,17 @@ fn status_line(buf: &[u8], start: usize, lenient: bool) -> Step<(u8, u8, u16, Ra
     }
 }
 
-fn parse(buf: &[u8], lenient: bool, expect: ResponseExpect) -> Result<Option<ResponseHead>, ParseError> {
+fn parse(buf: &[u8], lenient: bool, expect: ResponseExpect, fields: &mut Fields) -> Result<Option<ResponseHead>, ParseError> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
     if start == buf.len() {
         return Ok(None);
     }
-    let (version_major, version_minor, status, reason, fields_at) = match status_line(buf, start, lenient)? {
+    let (version_major, version_minor, status, reason, fields_at) = match status_line(buf, start, lenient, fields)? {
         Some(l) => l,
         None => return Ok(None),
     };
-    let mut fields = Fields { list: Vec::with_capacity(16), ..Fields::default() };
     let ctx = Ctx { lenient, request: false };
-    let head_len = match parse_fields(buf, fields_at, ctx, true, &mut fields)? {
+    let head_len = match parse_fields(buf, fields_at, ctx, true, fields)? {
         Some(end) => end,
         None => return Ok(None),
     };
@@ -177,7 +174,7 @@ fn parse(buf: &[u8], lenient: bool, expect: ResponseExpect) -> Result<Option<Res
         reason,
         version_major,
         version_minor,
-        headers: fields.list,
+        headers: std::mem::take(&mut fields.list),
         head_len,
         framing,
         keep_alive,
@@ -268,6 +265,24 @@ mod tests {
         assert_eq!(code("HTTP/1.1 404 \rX"), "HPE_STRICT");
         assert_eq!(code("HTTP/1.1 200 OK\r\nA: b\n\r\n"), "HPE_CR_EXPECTED");
         assert_eq!(code("HTTP/1.1 200 OK\r\n A: b\r\n\r\n"), "HPE_UNEXPECTED_SPACE");
+    }
+
+    #[test]
+    fn header_size_counts_the_status_text_and_fields() {
+        let limits = HeadLimits { max_header_size: 16, lenient: false };
+        let none = ResponseExpect::default();
+        // "OK" 2 + "X" 1 + value 12 = 15: under 16.
+        let ok = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "v".repeat(12));
+        assert!(parse_response_head(ok.as_bytes(), limits, none).unwrap().is_some());
+        let over = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "v".repeat(13));
+        assert_eq!(parse_response_head(over.as_bytes(), limits, none).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        let long_reason = format!("HTTP/1.1 200 {}", "r".repeat(16));
+        assert_eq!(parse_response_head(long_reason.as_bytes(), limits, none).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
+        // The version, the status code and separators are free: 2 + 2.
+        let at = |max: usize| HeadLimits { max_header_size: max, lenient: false };
+        let head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n";
+        assert!(parse_response_head(head, at(5), none).unwrap().is_some());
+        assert_eq!(parse_response_head(head, at(4), none).unwrap_err().code(), "HPE_HEADER_OVERFLOW");
     }
 
     #[test]

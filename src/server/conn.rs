@@ -49,6 +49,46 @@ const MAX_UNTAKEN_BYTES: usize = 64 * 1024;
 /// Capacity of a read buffer.
 const READ_BUFFER_SIZE: usize = 16 * 1024;
 
+/// How much Node reads from a socket at once (libuv's suggested size) and
+/// hands its parser as one chunk. Where reads split the stream is visible:
+/// a declined upgrade drops the rest of its read, the nextTick queue runs
+/// between reads, a parse error's bytesParsed and rawPacket are the read's,
+/// an open span counts against maxHeaderSize at a read's end.
+const NODE_READ_SIZE: usize = 64 * 1024;
+
+/// One read as Node makes it: up to `NODE_READ_SIZE` bytes, as many as the
+/// socket has, appended to `buf` (which grows only while there is more to
+/// read, so a connection does not hold 64 KiB for a few bytes). `Ok(0)` is
+/// the peer's end; an end or error after some bytes is seen on the next
+/// read (readiness stays set), except an end reported with a reset
+/// (`Read::Last`, see `Stream::read_once`), which ends this read.
+fn read_as_node(stream: &Stream, buf: &mut BytesMut) -> io::Result<Read> {
+    let mut total = 0;
+    loop {
+        if buf.capacity() - buf.len() < 4096 {
+            if buf.is_empty() {
+                *buf = buffers::take();
+            } else {
+                buf.reserve(READ_BUFFER_SIZE);
+            }
+        }
+        let room = (buf.capacity() - buf.len()).min(NODE_READ_SIZE - total);
+        match stream.read_once(buf, room) {
+            Ok(Read::Some(0)) => return Ok(Read::Some(total)),
+            Ok(Read::Some(n)) => {
+                total += n;
+                if n < room || total >= NODE_READ_SIZE {
+                    return Ok(Read::Some(total));
+                }
+            }
+            Ok(Read::Last(n)) => return Ok(Read::Last(total + n)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) if total > 0 => return Ok(Read::Some(total)),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Buffers shared by the connections of one thread: a connection takes one
 /// to read into and gives it back once everything in it was parsed (events
 /// copy what they carry), and likewise one to stage its responses in until
@@ -634,7 +674,6 @@ struct Reader<'a> {
     /// The current message's first byte has been read (llhttp's
     /// on_message_begin, which restarts Node's clock for the message).
     message_begun: bool,
-    bytes_parsed: u64,
     requests: u32,
     last_read_ms: u64,
     /// Body bytes pushed since batch `untaken_gen` was taken.
@@ -644,6 +683,20 @@ struct Reader<'a> {
     /// error state, so Node's server raises it again (a 'clientError' whose
     /// rawPacket is the new chunk) for every later chunk the socket reads.
     error: Option<ParseError>,
+    /// Server: llhttp's `parser->upgrade`, set from each request head as it
+    /// completes and kept until the next one does. While it is set, Node's
+    /// parser reports no error (node_http_parser.cc reports one only
+    /// `if (!parser_.upgrade && err != HPE_OK)`): after a declined upgrade a
+    /// bad next request, or the peer ending inside one, silently stops the
+    /// parsing instead of drawing a 400.
+    upgrade: bool,
+    /// What this turn of `process` consumed from the front of `buf` (split
+    /// off, not copied): with `buf` it is everything the turn began with, so
+    /// a server's parse error can report the whole read as Node does.
+    taken: BytesMut,
+    /// Where the read being parsed begins in `taken` followed by `buf`
+    /// (after what was left unparsed from earlier reads).
+    chunk_at: usize,
 }
 
 fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usize>, std::ops::Range<usize>)]) {
@@ -669,32 +722,69 @@ impl Reader<'_> {
         self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
     }
 
+    /// An error that is not the parser's (a request timeout, a panic while
+    /// parsing): nothing parsed to report, the unparsed bytes as rawPacket.
     fn client_error(&mut self, code: &str, reason: &str) {
         let raw = &self.buf[..];
-        let parsed = self.bytes_parsed as u32;
         self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
-            w.str(code).str(reason).u32(parsed).bytes(raw);
+            w.str(code).str(reason).u32(0).bytes(raw);
         });
         // Later chunks are raised on their own (see `error`).
         self.buf.clear();
         self.phase = Phase::Errored;
     }
 
-    fn parse_error(&mut self, e: ParseError) {
-        if self.phase == Phase::Head {
-            match e.code {
-                Code::InvalidMethod => self.bytes_parsed = method_error_offset(&self.buf).max(1) as u64,
-                // llhttp has consumed everything it was given when the limit trips.
-                Code::HeaderOverflow => self.bytes_parsed = self.buf.len() as u64,
-                // Where in the head the parser stopped.
-                _ if self.conn.client => self.bytes_parsed = e.at as u64,
-                _ => {}
-            }
+    /// Consumes `n` parsed bytes from the front of `buf` (kept in `taken`
+    /// until the turn ends).
+    fn consume(&mut self, n: usize) {
+        let piece = self.buf.split_to(n);
+        if self.taken.is_empty() {
+            self.taken = piece;
+        } else {
+            // Contiguous with what was taken before: no copy.
+            self.taken.unsplit(piece);
         }
+    }
+
+    /// A parse error as Node's parser reports it, server or client:
+    /// `rawPacket` is the whole read being parsed and `bytesParsed` where in
+    /// it llhttp stopped (`pos`, an offset into `buf`).
+    fn read_parse_error(&mut self, e: ParseError, pos: usize) {
+        let taken = self.taken.len();
+        let start = self.chunk_at;
+        let parsed = (taken + pos).saturating_sub(start) as u32;
+        let mut raw = Vec::with_capacity((taken + self.buf.len()).saturating_sub(start));
+        if start < taken {
+            raw.extend_from_slice(&self.taken[start..]);
+            raw.extend_from_slice(&self.buf);
+        } else {
+            raw.extend_from_slice(&self.buf[(start - taken).min(self.buf.len())..]);
+        }
+        self.queue.push(kind::CLIENT_ERROR, self.conn.id, |w| {
+            w.str(e.code()).str(e.reason()).u32(parsed).bytes(&raw);
+        });
         if !self.conn.client {
             self.error = Some(e);
         }
-        self.client_error(e.code(), e.reason());
+        // Later chunks are raised on their own (see `error`).
+        self.buf.clear();
+        self.phase = Phase::Errored;
+    }
+
+    fn parse_error(&mut self, e: ParseError) {
+        if self.upgrade && !self.conn.client {
+            // Swallowed (see `upgrade`); llhttp stays in its error state, so
+            // nothing more is parsed on this connection.
+            self.buf.clear();
+            self.phase = Phase::Errored;
+            self.error = None;
+            return;
+        }
+        let pos = match e.code {
+            Code::InvalidMethod if self.phase == Phase::Head && !self.conn.client => method_error_offset(&self.buf),
+            _ => e.at,
+        };
+        self.read_parse_error(e, pos);
     }
 
     /// After a head: read its body, or finish the message if it has none.
@@ -711,17 +801,34 @@ impl Reader<'_> {
         self.request_timer_fired = false;
         self.message_begun = false;
         self.conn.in_message.store(false, Ordering::Release);
-        self.phase = if self.keep_alive { Phase::Head } else { Phase::Discard };
+        // llhttp's `cleanup`: without keep-alive the parser goes to `closed`,
+        // unless lenient (`insecureHTTPParser` sets LENIENT_KEEP_ALIVE), which
+        // restarts it: the bytes after are parsed as the next message.
+        self.phase = if self.keep_alive || self.lenient() { Phase::Head } else { Phase::Discard };
+        if self.conn.client {
+            return;
+        }
+        if self.upgrade {
+            // A declined upgrade: llhttp pauses with HPE_PAUSED_UPGRADE at the
+            // message's end and Node resumes it without handing it the rest of
+            // that read, so what followed in the same read is never parsed.
+            self.buf.clear();
+        }
     }
 
     /// Parses and delivers everything the buffer holds. A bug that panics
     /// while parsing fails this connection like a parse error (the peer gets
     /// its 400, the request its error) instead of leaving it hanging.
-    fn process(&mut self) {
+    /// `chunk_len`: how many bytes at the end of `buf` the read (or
+    /// injected chunk) that brought them added.
+    fn process(&mut self, chunk_len: usize) {
+        self.chunk_at = self.buf.len().saturating_sub(chunk_len);
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process_bytes())).is_err() {
             self.buf.clear();
             self.client_error("HPE_INTERNAL", "Internal parser error");
         }
+        // The read buffer is the connection's alone again.
+        self.taken = BytesMut::new();
     }
 
     fn process_bytes(&mut self) {
@@ -733,8 +840,7 @@ impl Reader<'_> {
                     // does) and do not start a message or its timers.
                     let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
                     if blank > 0 {
-                        self.buf.advance(blank);
-                        self.bytes_parsed += blank as u64;
+                        self.consume(blank);
                     }
                     if self.buf.is_empty() {
                         return;
@@ -762,6 +868,7 @@ impl Reader<'_> {
                     };
                     self.decoder = BodyDecoder::with_options(head.framing, self.cfg.limits.lenient, true);
                     self.keep_alive = head.keep_alive;
+                    self.upgrade = head.upgrade;
                     self.requests += 1;
                     let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done())
                         | (head.version_major.min(15) << 4);
@@ -770,8 +877,7 @@ impl Reader<'_> {
                         w.u8(head.method).u8(head.version_minor).u8(flags).text(&buf[head.path.clone()]);
                         write_fields(w, buf, &head.headers);
                     });
-                    self.buf.advance(head.head_len);
-                    self.bytes_parsed += head.head_len as u64;
+                    self.consume(head.head_len);
                     self.count_untaken(head.head_len);
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
@@ -792,19 +898,16 @@ impl Reader<'_> {
                                 w.bytes(chunk);
                             });
                             self.count_untaken(chunk.len());
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                         }
                         Ok((n, Some(BodyPiece::End { trailers, rebuilt }))) => {
                             let buf = rebuilt.as_deref().unwrap_or(&self.buf[..]);
                             self.queue.push(kind::BODY_END, self.conn.id, |w| write_fields(w, buf, &trailers));
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                             self.message_done();
                         }
                         Ok((n, None)) => {
-                            self.buf.advance(n);
-                            self.bytes_parsed += n as u64;
+                            self.consume(n);
                             return;
                         }
                         Err(e) => return self.parse_error(e),
@@ -837,9 +940,9 @@ impl Reader<'_> {
                     // (which also ignores the data).
                     let blank = self.buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
                     if blank < self.buf.len() && !self.lenient() {
-                        self.buf.advance(blank);
-                        self.bytes_parsed += blank as u64;
-                        return self.parse_error(ParseError::CLOSED_CONNECTION);
+                        self.consume(blank);
+                        // llhttp stops past the byte it refuses.
+                        return self.parse_error(ParseError::CLOSED_CONNECTION.at(1));
                     }
                     self.buf.clear();
                     return;
@@ -879,8 +982,7 @@ impl Reader<'_> {
             w.u16(head.status).u8(head.version_minor).u8(flags).text(&buf[head.reason.clone()]);
             write_fields(w, buf, &head.headers);
         });
-        self.buf.advance(head.head_len);
-        self.bytes_parsed += head.head_len as u64;
+        self.consume(head.head_len);
         if head.upgrade {
             self.phase = Phase::AwaitUpgrade;
             return Ok(false);
@@ -896,13 +998,21 @@ impl Reader<'_> {
     }
 
     /// At the peer's end of stream: completes a body that runs until close.
-    fn finish_at_eof(&mut self) {
+    /// A client hears BODY_END now; a server's request ends with the END
+    /// event instead (true returned), as Node's server completes it in its
+    /// socket 'end' handler (`parser.finish()`), just before it ends the
+    /// socket.
+    fn finish_at_eof(&mut self) -> bool {
         if self.phase == Phase::Body && self.decoder.finish_at_eof() {
-            self.queue.push(kind::BODY_END, self.conn.id, |w| {
-                w.u32(0);
-            });
+            if self.conn.client {
+                self.queue.push(kind::BODY_END, self.conn.id, |w| {
+                    w.u32(0);
+                });
+            }
             self.message_done();
+            return !self.conn.client;
         }
+        false
     }
 
     /// The peer ended its side: reading stops, and JS hears END. A client
@@ -913,11 +1023,13 @@ impl Reader<'_> {
         self.conn.end_reading();
         // A body that runs until close (a response's, or a lenient
         // request's with a Transfer-Encoding other than chunked) ends here.
-        self.finish_at_eof();
+        let finished = self.finish_at_eof();
         if !self.conn.client && self.inside_message() {
             self.parse_error(ParseError::INVALID_EOF_STATE);
         }
-        self.queue.push(kind::END, self.conn.id, |_| {});
+        self.queue.push(kind::END, self.conn.id, |w| {
+            w.u8(finished as u8);
+        });
     }
 
     /// Whether bytes of an unfinished request have been read.
@@ -1026,12 +1138,14 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         message_start: Some(now_ms()),
         request_timer_fired: false,
         message_begun: false,
-        bytes_parsed: 0,
         requests: 0,
         last_read_ms: now_ms(),
         untaken_bytes: 0,
         untaken_gen: 0,
         error: None,
+        upgrade: false,
+        taken: BytesMut::new(),
+        chunk_at: 0,
     };
     conn.update_hold();
     let mut eof = false;
@@ -1070,7 +1184,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             r.last_read_ms = now_ms();
             for chunk in &injected {
                 r.buf.extend_from_slice(chunk);
-                r.process();
+                r.process(chunk.len());
                 injected_total = injected_total.wrapping_add(chunk.len() as u32);
             }
             queue.push(kind::INJECTED, conn.id, |w| {
@@ -1087,7 +1201,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
             r.start_body();
-            r.process();
+            r.process(0);
         }
         let (want_write, ending, want_drain) = {
             let q = lock(&conn.write);
@@ -1155,14 +1269,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             }
             Woke::Readable(res) => {
                 if let Err(e) = res { break error_code(&e); }
-                if r.buf.capacity() - r.buf.len() < 4096 {
-                    if r.buf.is_empty() {
-                        r.buf = buffers::take();
-                    } else {
-                        r.buf.reserve(READ_BUFFER_SIZE);
-                    }
-                }
-                let res = conn.stream.read_once(&mut r.buf);
+                let res = read_as_node(&conn.stream, &mut r.buf);
                 if r.buf.is_empty() {
                     // Nothing partial is pending: the buffer goes back to the
                     // thread's pool, so an idle connection holds none.
@@ -1189,7 +1296,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         r.last_read_ms = now_ms();
                         let copy = (r.phase != Phase::Raw && conn.unconsumed.load(Ordering::Acquire))
                             .then(|| Bytes::copy_from_slice(&r.buf[r.buf.len() - n..]));
-                        r.process();
+                        r.process(n);
                         if let Some(chunk) = copy {
                             queue.push(kind::READ_COPY, conn.id, |w| {
                                 w.bytes(&chunk);

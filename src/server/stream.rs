@@ -141,23 +141,24 @@ impl Stream {
             None => Poll::Pending,
         }
     }
-    /// Reads once into `buf`'s spare capacity. A read shorter than that space
-    /// means the socket is drained: it clears read readiness, saving the
-    /// second syscall that would only return EAGAIN. 0 means end of stream.
+    /// Reads once into `buf`'s spare capacity, at most `max` bytes. A read
+    /// shorter than that space means the socket is drained: it clears read
+    /// readiness, saving the second syscall that would only return EAGAIN.
+    /// 0 means end of stream.
     ///
     /// `Read::Last`: the socket is drained and the wake-up that made it
     /// readable reported its error (a reset: POLLERR with POLLHUP). libuv's
     /// stream takes a short read with POLLHUP for the end of stream, without
     /// reading the error, so Node sees data then 'end', not ECONNRESET; the
     /// caller does the same.
-    pub fn read_once(&self, buf: &mut BytesMut) -> io::Result<Read> {
+    pub fn read_once(&self, buf: &mut BytesMut, max: usize) -> io::Result<Read> {
         if let Stream::Threads(s) = self {
-            return s.try_read_buf(buf).map(Read::Some);
+            return s.try_read_buf(buf, max).map(Read::Some);
         }
         let Some(w) = self.watched() else { return Err(io::ErrorKind::WouldBlock.into()) };
-        let spare = buf.capacity() - buf.len();
+        let spare = (buf.capacity() - buf.len()).min(max);
         let n = w.try_io(READ, |s| {
-            let dst: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
+            let dst: &mut [MaybeUninit<u8>] = &mut buf.spare_capacity_mut()[..spare];
             s.recv(dst)
         })?;
         // SAFETY: recv initialised the first n bytes of the spare capacity.

@@ -46,10 +46,11 @@ impl Socket {
         }
     }
 
-    /// Reads once into `buf`'s spare capacity (`WouldBlock` clears the
-    /// cached readiness). 0 means end of stream.
-    pub fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        let spare = buf.spare_capacity_mut();
+    /// Reads once into `buf`'s spare capacity, at most `max` bytes
+    /// (`WouldBlock` clears the cached readiness). 0 means end of stream.
+    pub fn try_read_buf(&self, buf: &mut BytesMut, max: usize) -> io::Result<usize> {
+        let room = (buf.capacity() - buf.len()).min(max);
+        let spare = &mut buf.spare_capacity_mut()[..room];
         let n = match self {
             Socket::Tcp(s) => s.try_io(Interest::READABLE, || SockRef::from(s).recv(spare)),
             Socket::Unix(s) => s.try_io(Interest::READABLE, || SockRef::from(s).recv(spare)),
