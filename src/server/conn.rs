@@ -676,7 +676,8 @@ struct Reader<'a> {
     message_begun: bool,
     requests: u32,
     last_read_ms: u64,
-    /// Body bytes pushed since batch `untaken_gen` was taken.
+    /// Request-head, body or raw bytes pushed since batch `untaken_gen`
+    /// was taken.
     untaken_bytes: usize,
     untaken_gen: u64,
     /// The parse error that stopped a server connection: llhttp keeps its
@@ -707,9 +708,13 @@ fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usiz
 }
 
 impl Reader<'_> {
-    /// Counts request-head, body or raw bytes handed to the queue that JS has not taken yet.
-    fn count_untaken(&mut self, n: usize) {
-        let gen = self.queue.generation();
+    /// Counts request-head, body or raw bytes handed to the queue that JS
+    /// has not taken yet. `gen`: the queue's generation read before the
+    /// event was pushed. Read after, it could already count the batch that
+    /// took the event (on the I/O threads JS takes batches meanwhile), and
+    /// the connection would wait for a batch that never comes; read before,
+    /// at worst an event that went into the next batch counts as taken.
+    fn count_untaken(&mut self, gen: u64, n: usize) {
         if gen != self.untaken_gen {
             self.untaken_gen = gen;
             self.untaken_bytes = 0;
@@ -873,12 +878,13 @@ impl Reader<'_> {
                     let flags = message_flags(head.keep_alive, head.upgrade, !self.decoder.is_done())
                         | (head.version_major.min(15) << 4);
                     let buf = head.rebuilt.as_deref().unwrap_or(&self.buf[..]);
+                    let gen = self.queue.generation();
                     self.queue.push(kind::REQUEST, self.conn.id, |w| {
                         w.u8(head.method).u8(head.version_minor).u8(flags).text(&buf[head.path.clone()]);
                         write_fields(w, buf, &head.headers);
                     });
                     self.consume(head.head_len);
-                    self.count_untaken(head.head_len);
+                    self.count_untaken(gen, head.head_len);
                     if head.invalid_transfer_encoding {
                         self.phase = Phase::Body;
                         return self.parse_error(ParseError::INVALID_TRANSFER_ENCODING);
@@ -894,10 +900,11 @@ impl Reader<'_> {
                     match self.decoder.decode(&self.buf, max) {
                         Ok((n, Some(BodyPiece::Data(r)))) => {
                             let chunk = &self.buf[r];
+                            let gen = self.queue.generation();
                             self.queue.push(kind::BODY, self.conn.id, |w| {
                                 w.bytes(chunk);
                             });
-                            self.count_untaken(chunk.len());
+                            self.count_untaken(gen, chunk.len());
                             self.consume(n);
                         }
                         Ok((n, Some(BodyPiece::End { trailers, rebuilt }))) => {
@@ -916,10 +923,11 @@ impl Reader<'_> {
                 Phase::Raw => {
                     if !self.buf.is_empty() {
                         let data = &self.buf[..];
+                        let gen = self.queue.generation();
                         self.queue.push(kind::DATA, self.conn.id, |w| {
                             w.bytes(data);
                         });
-                        self.count_untaken(data.len());
+                        self.count_untaken(gen, data.len());
                         self.buf.clear();
                     }
                     return;
