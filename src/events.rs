@@ -12,7 +12,7 @@
 use crate::strings::{Interned, Interner};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::Notify;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 /// Event kinds. JS takes them from the binding (`constants()`), so this is
 /// their one source.
@@ -147,6 +147,9 @@ pub struct EventQueue {
     packed: Mutex<Packed>,
     /// Counts batches taken by JS, so producers can bound what waits untaken.
     generation: AtomicU64,
+    /// Held (shared) by an I/O thread while it pushes the events of one
+    /// read (`group`), and (exclusively) by JS while it takes a batch.
+    groups: RwLock<()>,
     /// Wakes producers that wait for JS to take what they pushed.
     taken: Notify,
     /// The threaded I/O mode's wake-up of the JS thread (the environment's
@@ -171,6 +174,7 @@ impl EventQueue {
         Arc::new(EventQueue {
             packed: Mutex::new(Packed { buf: Vec::with_capacity(64 * 1024), strings: Interner::default() }),
             generation: AtomicU64::new(0),
+            groups: RwLock::new(()),
             taken: Notify::new(),
             waker: Mutex::new(None),
             has_waker: AtomicBool::new(false),
@@ -185,6 +189,22 @@ impl EventQueue {
     /// whole events.
     fn packed(&self) -> MutexGuard<'_, Packed> {
         self.packed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps the events pushed until the guard drops in one batch: JS does
+    /// not take a batch meanwhile (it waits for the guard, at most the time
+    /// an I/O thread takes to parse one read). Node handles one read's
+    /// events in one callback, with no ticks between them; on the I/O
+    /// threads JS would otherwise take the first events of a read, run the
+    /// ticks they queued (a response), and only then see the rest (a parse
+    /// error). Groups of different threads do not exclude each other.
+    pub fn group(&self) -> RwLockReadGuard<'_, ()> {
+        self.groups.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for the groups being pushed to end (see `group`).
+    fn no_group(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.groups.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Appends one event of `kind` about `id`, its fields written by `fill`.
@@ -271,6 +291,7 @@ impl EventQueue {
     /// clears the queue (keeping its memory); returns their length either
     /// way. Called on the JS thread.
     pub fn drain_if_within(&self, cap: usize, f: impl FnOnce(&[u8])) -> usize {
+        let _whole = self.no_group();
         let len = {
             let buf = &mut self.packed().buf;
             let len = buf.len();
@@ -292,6 +313,7 @@ impl EventQueue {
 
     /// Takes every pending event; called on the JS thread.
     pub fn take(&self) -> Vec<u8> {
+        let _whole = self.no_group();
         let batch = {
             let buf = &mut self.packed().buf;
             let cap = buf.capacity().clamp(4096, 1 << 20);

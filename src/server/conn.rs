@@ -1123,6 +1123,14 @@ fn message_flags(keep_alive: bool, upgrade: bool, has_body: bool) -> u8 {
         | (if has_body { flag::HAS_BODY } else { 0 })
 }
 
+/// On the I/O threads, what one read (or one injection) makes the parser
+/// push reaches JS in one batch (`EventQueue::group`), as Node handles a
+/// read's events in one callback. Inline, batches are taken on this thread
+/// between turns anyway.
+fn one_batch<'q>(conn: &Conn, queue: &'q EventQueue) -> Option<std::sync::RwLockReadGuard<'q, ()>> {
+    (conn.mode == Mode::Threads).then(|| queue.group())
+}
+
 /// What woke a connection task's wait.
 enum Woke {
     /// JS signalled it, or took the batch it waited to see taken.
@@ -1190,6 +1198,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         let injected = std::mem::take(&mut *lock(&conn.injected));
         if !injected.is_empty() {
             r.last_read_ms = now_ms();
+            let _one_batch = one_batch(&conn, &queue);
             for chunk in &injected {
                 r.buf.extend_from_slice(chunk);
                 r.process(chunk.len());
@@ -1208,6 +1217,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             r.at_eof();
         }
         if ctl & CTL_UPGRADE_HTTP != 0 && r.phase == Phase::AwaitUpgrade {
+            let _one_batch = one_batch(&conn, &queue);
             r.start_body();
             r.process(0);
         }
@@ -1304,19 +1314,23 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                         r.last_read_ms = now_ms();
                         let copy = (r.phase != Phase::Raw && conn.unconsumed.load(Ordering::Acquire))
                             .then(|| Bytes::copy_from_slice(&r.buf[r.buf.len() - n..]));
+                        let group = one_batch(&conn, &queue);
                         r.process(n);
                         if let Some(chunk) = copy {
                             queue.push(kind::READ_COPY, conn.id, |w| {
                                 w.bytes(&chunk);
                             });
                         }
+                        if group.is_some() && !queue.is_empty() {
+                            // Events wait for JS (this read's, or others'
+                            // that JS will take with them). Read inside the
+                            // group, where no batch is taken, the generation
+                            // is the one before the batch that takes them.
+                            data_gen = queue.generation();
+                        }
+                        drop(group);
                         if r.buf.is_empty() {
                             buffers::give(std::mem::take(&mut r.buf));
-                        }
-                        if conn.mode == Mode::Threads && !queue.is_empty() {
-                            // Events wait for JS (this read's, or others'
-                            // that JS will take with them).
-                            data_gen = queue.generation();
                         }
                         if then_eof {
                             eof = true;
