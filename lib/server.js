@@ -851,6 +851,10 @@ class HttpConnection {
   }
 
   onClientError(socket, code, reason, bytesParsed, rawPacket) {
+    // Node parses nothing more once the socket is destroyed (no read, no
+    // 'end', no request timeout for it). On the I/O threads the core can
+    // read and report before it hears of the destroy.
+    if (socket.destroyed) return;
     let err;
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
