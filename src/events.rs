@@ -150,8 +150,11 @@ pub struct EventQueue {
     /// Held (shared) by an I/O thread while it pushes the events of one
     /// read (`group`), and (exclusively) by JS while it takes a batch.
     groups: RwLock<()>,
-    /// Wakes producers that wait for JS to take what they pushed.
-    taken: Notify,
+    /// The generation JS has handled: the batches it had taken when its
+    /// last delivery ended (see `delivered`).
+    handled: AtomicU64,
+    /// Wakes producers that wait for JS to handle what they pushed.
+    on_handled: Notify,
     /// The threaded I/O mode's wake-up of the JS thread (the environment's
     /// threadsafe function), once the environment uses that mode; at most
     /// one is in flight (`scheduled`), and JS drains everything then.
@@ -175,7 +178,8 @@ impl EventQueue {
             packed: Mutex::new(Packed { buf: Vec::with_capacity(64 * 1024), strings: Interner::default() }),
             generation: AtomicU64::new(0),
             groups: RwLock::new(()),
-            taken: Notify::new(),
+            handled: AtomicU64::new(0),
+            on_handled: Notify::new(),
             waker: Mutex::new(None),
             has_waker: AtomicBool::new(false),
             scheduled: AtomicBool::new(false),
@@ -308,7 +312,14 @@ impl EventQueue {
 
     fn taken_once(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.taken.notify_waiters();
+    }
+
+    /// Called on the JS thread when a delivery is over: JS has handled the
+    /// batches it took, and the ticks and microtasks they queued have run.
+    /// Producers waiting for that go on.
+    pub fn delivered(&self) {
+        self.handled.store(self.generation(), Ordering::Release);
+        self.on_handled.notify_waiters();
     }
 
     /// Takes every pending event; called on the JS thread.
@@ -323,14 +334,21 @@ impl EventQueue {
         batch
     }
 
-    /// How many batches JS has taken so far.
+    /// How many batches JS has taken so far. An event pushed while it is
+    /// `g` is taken with batch `g + 1`.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Resolves after the next batch is taken (create it before checking).
-    pub fn taken(&self) -> tokio::sync::futures::Notified<'_> {
-        self.taken.notified()
+    /// Whether JS has handled the events pushed while the generation was
+    /// `gen` (read before the push).
+    pub fn handled_since(&self, gen: u64) -> bool {
+        self.handled.load(Ordering::Acquire) > gen
+    }
+
+    /// Resolves after the next delivery ends (create it before checking).
+    pub fn handled_notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.on_handled.notified()
     }
 }
 
@@ -357,6 +375,9 @@ mod tests {
         let batch = q.take();
         assert_eq!(batch, vec![6, 7, 0, 0, 0, 0, 0, 0, 0, 3, 7, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']);
         assert_eq!(q.generation(), 1);
+        assert!(!q.handled_since(0));
+        q.delivered();
+        assert!(q.handled_since(0) && !q.handled_since(1));
         assert!(q.is_empty());
         q.push(kind::END, 9, |_| {});
         assert_eq!(q.drain_if_within(8, |_| panic!("does not fit")), 9);

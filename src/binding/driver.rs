@@ -139,6 +139,9 @@ impl Driver {
             exec::turn(deadlines);
             if !self.queue.is_empty() {
                 (self.deliver)();
+                // What JS took is handled, ticks included: connections that
+                // wait for that read on.
+                self.queue.delivered();
             }
         }
         drop(driving);

@@ -676,9 +676,10 @@ struct Reader<'a> {
     message_begun: bool,
     requests: u32,
     last_read_ms: u64,
-    /// Request-head, body or raw bytes pushed since batch `untaken_gen`
-    /// was taken.
+    /// Request-head, body or raw bytes pushed that JS may not have handled
+    /// yet: since it last had handled all this connection pushed.
     untaken_bytes: usize,
+    /// The queue's generation before the last of them was pushed.
     untaken_gen: u64,
     /// The parse error that stopped a server connection: llhttp keeps its
     /// error state, so Node's server raises it again (a 'clientError' whose
@@ -709,22 +710,26 @@ fn write_fields(w: &mut EventWriter, buf: &[u8], fields: &[(std::ops::Range<usiz
 
 impl Reader<'_> {
     /// Counts request-head, body or raw bytes handed to the queue that JS
-    /// has not taken yet. `gen`: the queue's generation read before the
-    /// event was pushed. Read after, it could already count the batch that
-    /// took the event (on the I/O threads JS takes batches meanwhile), and
-    /// the connection would wait for a batch that never comes; read before,
-    /// at worst an event that went into the next batch counts as taken.
+    /// has not handled yet. `gen`: the queue's generation read before the
+    /// event was pushed (the event goes with batch `gen + 1`: on the I/O
+    /// threads no batch is taken while a read's events are pushed, see
+    /// `one_batch`). Read after the push, it could name a batch taken since,
+    /// which already held the event, and the connection would wait for one
+    /// that never comes.
     fn count_untaken(&mut self, gen: u64, n: usize) {
-        if gen != self.untaken_gen {
-            self.untaken_gen = gen;
+        if self.queue.handled_since(self.untaken_gen) {
             self.untaken_bytes = 0;
         }
+        self.untaken_gen = gen;
         self.untaken_bytes += n;
     }
 
-    /// Whether too many bytes wait for JS to take them.
+    /// Whether too many bytes wait for JS to handle them. Handled, not only
+    /// taken: on the I/O threads the connection would otherwise read on
+    /// while JS runs the handlers that pause it, as Node's socket never
+    /// does (it reads again only after the handlers of its last read ran).
     fn queue_full(&self) -> bool {
-        self.untaken_bytes >= MAX_UNTAKEN_BYTES && self.queue.generation() == self.untaken_gen
+        self.untaken_bytes >= MAX_UNTAKEN_BYTES && !self.queue.handled_since(self.untaken_gen)
     }
 
     /// An error that is not the parser's (a request timeout, a panic while
@@ -1133,7 +1138,7 @@ fn one_batch<'q>(conn: &Conn, queue: &'q EventQueue) -> Option<std::sync::RwLock
 
 /// What woke a connection task's wait.
 enum Woke {
-    /// JS signalled it, or took the batch it waited to see taken.
+    /// JS signalled it, or handled the batch it waited for.
     Signal,
     Writable(io::Result<()>),
     Readable(io::Result<()>),
@@ -1166,11 +1171,12 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
     conn.update_hold();
     let mut eof = false;
     // Threaded mode: the peer's end, read right after data whose events JS
-    // has not taken yet, waits for them to be taken (`data_gen` is the
-    // queue's generation after that data): in Node the end comes in a later
-    // read callback, after what the data's handlers scheduled (a response).
+    // has not handled yet, waits for them to be handled (`data_gen` is the
+    // queue's generation while that data's events were pushed): in Node the
+    // end comes in a later read callback, after what the data's handlers
+    // scheduled (a response).
     let mut eof_pending = false;
-    let mut data_gen = u64::MAX;
+    let mut data_gen: Option<u64> = None;
     let mut write_shut = false;
     let mut idle_fired_at = 0u64;
     let mut injected_total = 0u32;
@@ -1212,7 +1218,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             eof = true;
             r.at_eof();
         }
-        if eof_pending && queue.generation() != data_gen {
+        if eof_pending && data_gen.is_none_or(|g| queue.handled_since(g)) {
             eof_pending = false;
             r.at_eof();
         }
@@ -1244,8 +1250,8 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
         }
         // Created before the check: a Notified sees notify_waiters calls made
         // after its creation even before it is first polled.
-        let taken = queue.taken();
-        tokio::pin!(taken);
+        let handled = queue.handled_notified();
+        tokio::pin!(handled);
         let blocked = r.queue_full();
         let want_read = !eof && !blocked && r.wants_read();
         if let Some((at, _)) = r.deadline(idle_fired_at) {
@@ -1260,7 +1266,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
             if conn.signal.poll(cx).is_ready() {
                 return Poll::Ready(Woke::Signal);
             }
-            if (blocked || eof_pending) && taken.as_mut().poll(cx).is_ready() {
+            if (blocked || eof_pending) && handled.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Woke::Signal);
             }
             if want_write {
@@ -1299,7 +1305,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                     Err(e) => (Err(e), false),
                 };
                 // See `eof_pending`.
-                let defer_eof = conn.mode == Mode::Threads && data_gen == queue.generation();
+                let defer_eof = conn.mode == Mode::Threads && data_gen.is_some_and(|g| !queue.handled_since(g));
                 match res {
                     Ok(0) if defer_eof => {
                         eof = true;
@@ -1326,7 +1332,7 @@ pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>
                             // that JS will take with them). Read inside the
                             // group, where no batch is taken, the generation
                             // is the one before the batch that takes them.
-                            data_gen = queue.generation();
+                            data_gen = Some(queue.generation());
                         }
                         drop(group);
                         if r.buf.is_empty() {
