@@ -851,10 +851,13 @@ class HttpConnection {
   }
 
   onClientError(socket, code, reason, bytesParsed, rawPacket) {
-    // Node parses nothing more once the socket is destroyed (no read, no
-    // 'end', no request timeout for it). On the I/O threads the core can
-    // read and report before it hears of the destroy.
-    if (socket.destroyed) return;
+    // Node reads nothing more from a socket it accepted once it is
+    // destroyed (no read, no 'end', no request timeout for it). On the I/O
+    // threads the core can read and report before it hears of the destroy.
+    // A stream Node did not read itself (foreign, or with 'data' listeners)
+    // may still hand the parser what it had buffered, and Node reports
+    // that (test-http-server-multiple-client-error.js).
+    if (socket.destroyed && !this.foreign && !this.unconsumed) return;
     let err;
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
