@@ -5,7 +5,7 @@
 
 const net = require('net');
 const util = require('util');
-const { batchState, binding, connections, deferWrite } = require('./native');
+const { afterEvents, batchState, binding, connections, deferWrite } = require('./native');
 const { ErrnoException, codes } = require('./errors');
 const { kCanWriteDirect, kWriteDirect, directEncoding } = require('./http_common');
 const { SocketHandle } = require('./handle');
@@ -575,7 +575,7 @@ class ServerSocket extends net.Socket {
     else {
       // Node sees EOF in a later read callback than the data before it, so
       // what that data scheduled with nextTick (a request's 'end') runs first.
-      queueMicrotask(() => this[kHandler].onEnd(this));
+      afterEvents(() => this[kHandler].onEnd(this));
     }
   }
   onClose(code, bytesRead) {
