@@ -187,8 +187,8 @@ test('a panic while closing the driver at environment exit is contained', () => 
 // The same on the I/O threads (RSHTTP_IO_THREADS=2), for the points that
 // mode has: its sockets are tokio's, its tasks the runtime's, its events
 // reach JS through the threadsafe function and a turn of the driver.
-test('threaded: a panic in the driver\'s turn loses no request', () => {
-  const { seen } = run('server', 'drive', 2);
+test('threaded: a panic in the I/O threads\' wake-up of the JS thread loses no request', () => {
+  const { seen } = run('server', 'threads_wake', 2);
   assert.deepStrictEqual(seen.results, [0, 1, 2, 3, 4, 5].map(ok));
 });
 

@@ -456,10 +456,11 @@ test('an exception in a handler reaches uncaughtException and the server keeps s
 test('a nextTick queued by a body handler runs before the rest of the read; one that throws reaches uncaughtException', () => {
   // Node runs the nextTick queue and microtasks after each body piece its
   // parser hands to JS (a MakeCallback of its own), before it parses the
-  // rest of the read. rshttp ends its delivery call there (endSegment) so
-  // they run when that call's callback scope ends; never from inside the
-  // call, where a throwing tick leaves Node's async context stack
-  // unbalanced and Node aborts ("async hook stack has become corrupted").
+  // rest of the read. rshttp runs them there from inside its delivery call
+  // (runTicks); a tick that throws must be raised as Node raises it
+  // (napi_fatal_exception), or the async context stack the throw left
+  // unbalanced makes Node abort at the end of the call ("async hook stack
+  // has become corrupted").
   const script = (mod, throws) => `
     const http = require(${JSON.stringify(mod)});
     const net = require('net');

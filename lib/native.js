@@ -131,7 +131,7 @@ function readFields() {
  * are written one after another from ticks). `dirty`: writes wait for a
  * flush; `scheduled`: the microtask is queued.
  */
-const batchState = { active: false, dirty: false, scheduled: false };
+const batchState = { active: false, dirty: false, scheduled: false, runningTicks: false };
 
 /** Called by a socket deferring a write. */
 function deferWrite() {
@@ -167,8 +167,10 @@ function reportDone() {
 }
 
 function flushBatch() {
-  batchState.active = false;
   batchState.scheduled = false;
+  // Ticks run between two connections' events: the batch's end flushes.
+  if (batchState.runningTicks) return;
+  batchState.active = false;
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
@@ -176,36 +178,16 @@ function flushBatch() {
   if (doneCount !== 0) reportDone();
 }
 
-/** Set by `endSegment()` while an event is handled. */
-let segmentEnds = false;
-
 /**
- * Ends the segment `dispatch` is delivering after the event being handled:
- * the rest of the batch comes in the driver's next call, so the nextTick
- * queue and microtasks run in between, when the callback scope of this
- * call ends (never from inside it, where an exception thrown by a tick
- * would leave Node's async context stack unbalanced). As Node's parser
- * hands each request body piece to JS through a MakeCallback of its own.
- */
-function endSegment() {
-  segmentEnds = true;
-}
-
-/**
- * Decodes and delivers, from the batch's read position, the events of one
- * connection in a row (the first event's): Node handles each socket's read
- * in its own callback, whose end runs the nextTick queue and microtasks, so
- * what one connection's events scheduled runs before the next connection's
- * events are seen. A handler may end the run earlier (`endSegment`).
- * Returns true if events are left (the driver calls `deliver` again at
- * once), false once the batch is done.
+ * Decodes and delivers the batch's events in order. Node handles each
+ * socket's read in a callback of its own, whose end runs the nextTick queue
+ * and microtasks; so between two connections' events, what the first one's
+ * handlers queued runs (`runTicks`) before the next connection's are seen.
  */
 function dispatch() {
   batchState.active = true;
-  segmentEnds = false;
   const end = batchEnd;
   let lastId = 0;
-  let more = false;
   while (pos < end) {
     const start = pos;
     const kind = readU8();
@@ -221,12 +203,7 @@ function dispatch() {
       break;
     }
     if (id !== lastId) {
-      if (lastId !== 0) {
-        // Another connection's: for the next call.
-        pos = start;
-        more = true;
-        break;
-      }
+      if (lastId !== 0 && ticks.pending) runTicks();
       lastId = id;
     }
     const conn = connections.get(id);
@@ -351,26 +328,21 @@ function dispatch() {
       report(err);
     }
     pos = next;
-    if (segmentEnds) {
-      segmentEnds = false;
-      more = pos < end;
-      break;
-    }
   }
-  if (!more) b = null;
+  b = null;
   // Responses written while handling the events leave now; those written by
   // the ticks they queued wait for the microtask, if one was scheduled.
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
   }
+  if (doneCount !== 0) reportDone();
   if (!batchState.scheduled) batchState.active = false;
   if (pendingErrors !== null) {
     const errs = pendingErrors;
     pendingErrors = null;
     for (const err of errs) process.nextTick(rethrow, err);
   }
-  return more;
 }
 
 /**
@@ -382,6 +354,45 @@ function badBatch(kind, at, end) {
   process.emitWarning(`rshttp: event batch not decodable at byte ${at} of ${end} (kind ${kind}); ` +
     'the rest of the batch is dropped. This is a bug in rshttp; please report it.',
   { code: 'ERR_RSHTTP_BAD_BATCH' });
+}
+
+/**
+ * Whether the nextTick queue may hold something: set by `process.nextTick`
+ * (wrapped below) and by this module's own microtasks that stand for
+ * Node's ticks (`afterEvents`); cleared when `runTicks` ran them.
+ */
+const ticks = { pending: false };
+
+const originalNextTick = process.nextTick;
+/** `process.nextTick`, noting that the queue is not empty. */
+process.nextTick = function nextTick(callback) {
+  ticks.pending = true;
+  return Reflect.apply(originalNextTick, process, arguments);
+};
+
+/**
+ * Runs the nextTick queue and microtasks now, between two connections'
+ * events of one batch: Node handles each socket's read in a callback of its
+ * own, whose end runs them. A tick that throws is raised at once as Node's
+ * would be ('uncaughtException', which also resets the async context stack
+ * the throw left behind), and the batch goes on.
+ */
+function runTicks() {
+  ticks.pending = false;
+  batchState.runningTicks = true;
+  try {
+    process._tickCallback();
+  } catch (err) {
+    binding.raiseUncaught(err);
+  } finally {
+    batchState.runningTicks = false;
+  }
+}
+
+/** Queues `fn` as a microtask that stands for one of Node's ticks (see `ticks`). */
+function afterEvents(fn) {
+  ticks.pending = true;
+  queueMicrotask(fn);
 }
 
 function rethrow(err) {
@@ -435,30 +446,30 @@ binding.setBatchBuffer(batchBuffer);
 
 /**
  * Called by the driver after a turn of the core that queued events (and by
- * the I/O threads' wake-up): takes the pending batch unless one is being
- * delivered, and delivers its next connection's events. Returns true while
- * events are left (see `dispatch`).
+ * the I/O threads' wake-up): takes the pending batch and delivers it.
+ * Returns whether the driver should call again at once (never: the whole
+ * batch is delivered).
  */
 function deliver() {
-  if (b === null) {
-    const len = binding.takeBatch();
-    if (len === 0) return false;
-    b = len <= batchBuffer.length ? batchBuffer : binding.takeLargeBatch();
-    batchEnd = len;
-    pos = 0;
-  }
-  return dispatch();
+  const len = binding.takeBatch();
+  if (len === 0) return false;
+  b = len <= batchBuffer.length ? batchBuffer : binding.takeLargeBatch();
+  batchEnd = len;
+  pos = 0;
+  dispatch();
+  return false;
 }
 
 binding.initSink(deliver, binding.raiseUncaught);
 
 module.exports = {
+  afterEvents,
   // For tests: delivers a batch as if the core had (all of it).
   _dispatch(batch, len) {
     b = batch;
     batchEnd = len;
     pos = 0;
-    while (dispatch());
+    dispatch();
   },
   EXPECT: shared.expect,
   FLAG_HAS_BODY,
@@ -467,8 +478,8 @@ module.exports = {
   batchState,
   binding,
   deferWrite,
-  endSegment,
   responseDone,
+  runTicks,
   InjectedInput,
   connections,
   listeners,

@@ -6,7 +6,7 @@
 const net = require('net');
 const dns = require('dns');
 const {
-  InjectedInput, binding, connections, endSegment, listeners, responseDone, FLAG_HAS_BODY, FLAG_KEEP_ALIVE,
+  InjectedInput, binding, connections, listeners, responseDone, runTicks, FLAG_HAS_BODY, FLAG_KEEP_ALIVE,
   FLAG_UPGRADE,
 } = require('./native');
 const nativeRefs = require('./native');
@@ -838,12 +838,12 @@ class HttpConnection {
     // message-complete callbacks do not): what a request's 'data' or 'end'
     // scheduled runs before the parser goes on with the rest of the read,
     // so a response to an earlier pipelined request can be written before
-    // a parse error later in the same read. The batch's segment ends after
-    // this piece, and the driver's next call delivers the rest. Not when
-    // Node's parser runs from a JS call (a foreign stream, or a socket with
-    // its own 'data' listeners), where that callback is nested and runs
-    // nothing.
-    if (!this.foreign && !this.unconsumed) endSegment();
+    // a parse error later in the same read. `runTicks` runs them here, with
+    // the batch's writes still deferred, and raises a tick's exception as
+    // Node would. Not when Node's parser runs from a JS call (a foreign
+    // stream, or a socket with its own 'data' listeners), where that
+    // callback is nested and runs nothing.
+    if (!this.foreign && !this.unconsumed) runTicks();
   }
 
   onBodyEnd(socket, rawTrailers) {

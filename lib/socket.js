@@ -5,7 +5,7 @@
 
 const net = require('net');
 const util = require('util');
-const { batchState, binding, connections, deferWrite } = require('./native');
+const { afterEvents, batchState, binding, connections, deferWrite } = require('./native');
 const { ErrnoException, codes } = require('./errors');
 const { kCanWriteDirect, kWriteDirect, directEncoding } = require('./http_common');
 const { SocketHandle } = require('./handle');
@@ -577,7 +577,7 @@ class ServerSocket extends net.Socket {
       // what that data scheduled with nextTick (a request's 'end') runs first.
       // `finished`: the end also completed the request (a body that runs
       // until close), which the handler does as its 'end' handling starts.
-      queueMicrotask(() => this[kHandler].onEnd(this, finished));
+      afterEvents(() => this[kHandler].onEnd(this, finished));
     }
   }
   onClose(code, bytesRead) {

@@ -92,17 +92,26 @@ impl Driver {
     }
 
     /// The I/O threads' wake-up (their threadsafe function's call, in the
-    /// loop's poll phase): applies their connections' hold on the loop, and
-    /// has what they queued handed to JS by a turn in this iteration's check
-    /// phase, as the inline driver's events are: there each connection's
-    /// events end in their own callback scope (`sink::Handler::deliver`),
-    /// where a threadsafe function's call would nest them in its own.
+    /// loop's poll phase, in the order the loop saw it among Node's own
+    /// sockets): applies their connections' hold on the loop and hands JS
+    /// what they queued (unless a turn is delivering now; it hands over
+    /// everything queued).
     pub fn deliver_from_threads(&self) {
         self.queue.woken();
+        crate::inject_panic!("threads_wake");
         self.apply_threads_hold();
-        if !self.queue.is_empty() && !self.driving.get() {
-            self.schedule(true);
+        if self.driving.get() || self.queue.is_empty() {
+            return;
         }
+        let _frozen = clock::freeze();
+        self.hand_over();
+    }
+
+    /// Hands JS what is queued, then tells the queue it is handled, ticks
+    /// included: connections waiting for that read on (`EventQueue::delivered`).
+    fn hand_over(&self) {
+        (self.deliver)();
+        self.queue.delivered();
     }
 
     /// Holds the loop while the environment's threaded connections do.
@@ -138,10 +147,7 @@ impl Driver {
             let _frozen = clock::freeze();
             exec::turn(deadlines);
             if !self.queue.is_empty() {
-                (self.deliver)();
-                // What JS took is handled, ticks included: connections that
-                // wait for that read on.
-                self.queue.delivered();
+                self.hand_over();
             }
         }
         drop(driving);
@@ -238,10 +244,16 @@ unsafe fn driver_of(handle: *mut uv::Handle) -> &'static Driver {
 
 /// After a contained panic in one of the driver's callbacks: whatever the
 /// interrupted turn left runs from the timer (itself contained).
-fn recover(d: &Driver) {
+pub(super) fn recover(d: &Driver) {
     contain("re-arming the driver", || {
         d.timer_at.set(None);
-        d.arm_timer();
+        if d.queue.is_empty() {
+            d.arm_timer();
+        } else {
+            // Events the interrupted turn did not hand over go at the next
+            // check phase (nothing else may wake the loop for them).
+            d.schedule(false);
+        }
     });
 }
 

@@ -152,11 +152,11 @@ unsafe extern "C" fn on_wake(env: sys::napi_env, _js: sys::napi_value, _ctx: *mu
     if env.is_null() {
         return;
     }
-    contain("the I/O threads' wake-up", || {
-        if let Some(d) = driver::current() {
-            d.deliver_from_threads();
+    if let Some(d) = driver::current() {
+        if contain("the I/O threads' wake-up", || d.deliver_from_threads()).is_none() {
+            driver::recover(d);
         }
-    });
+    }
 }
 
 /// Environment teardown: no call reaches the threadsafe function from now
