@@ -11,7 +11,7 @@
 use crate::events::EventQueue;
 use crate::guard::contain;
 use crate::exec::{self, deadline, hold, reactor};
-use crate::server::clock::{self, now_ms};
+use crate::exec::clock::{self, now_ms};
 use crate::uv;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void};

@@ -413,7 +413,7 @@ pub fn conn_set_timeout(id: u32, ms: f64) {
 /// (one clock read for the batch), not at the start of the loop's turn.
 #[napi(js_name = "connResponsesDone", catch_unwind)]
 pub fn conn_responses_done(ids: Uint32ArraySlice, count: u32) {
-    crate::server::clock::refresh();
+    crate::exec::clock::refresh();
     for &id in ids.iter().take(count as usize) {
         with_conn(id, |c| c.response_done());
     }

@@ -1,7 +1,7 @@
 //! Connection timers without tokio's timer wheel: each thread keeps its
 //! armed deadlines in order; the driver arms one uv timer for the earliest,
 //! and each turn of the executor first wakes the timers that fell due.
-use crate::server::clock::now_ms;
+use crate::exec::clock::now_ms;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;

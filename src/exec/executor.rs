@@ -5,7 +5,7 @@
 //! spawned them. A task whose poll panics is dropped and its `on_panic`
 //! called (the panic is contained to the task: DESIGN.md, bridge rule 9).
 use crate::guard::{contain, lock};
-use crate::server::clock::now_ms;
+use crate::exec::clock::now_ms;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;

@@ -3,7 +3,7 @@
 //! the task itself, which reads and parses requests, flushes what direct
 //! writes left queued, and enforces the server's timeouts.
 
-use super::clock::{self, now_ms};
+use crate::exec::clock::{self, now_ms};
 use super::stream::{Read, Stream};
 use super::{registry, ServerConfig};
 use crate::events::{kind, EventQueue, EventWriter};

@@ -1,7 +1,6 @@
 //! Server connections: the accept loop, one task per connection,
 //! and the table through which the binding reaches a connection by id.
 //! No napi here: events leave through `events::EventQueue`.
-pub mod clock;
 pub mod config;
 pub mod conn;
 pub mod listener;

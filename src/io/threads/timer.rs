@@ -1,6 +1,6 @@
 //! A connection's re-armable deadline on tokio's timer wheel (the threaded
 //! driver's counterpart of `exec::deadline`'s per-thread set).
-use crate::server::clock::{instant_at, now_ms};
+use crate::exec::clock::{instant_at, now_ms};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
