@@ -447,17 +447,14 @@ binding.setBatchBuffer(batchBuffer);
 /**
  * Called by the driver after a turn of the core that queued events (and by
  * the I/O threads' wake-up): takes the pending batch and delivers it.
- * Returns whether the driver should call again at once (never: the whole
- * batch is delivered).
  */
 function deliver() {
   const len = binding.takeBatch();
-  if (len === 0) return false;
+  if (len === 0) return;
   b = len <= batchBuffer.length ? batchBuffer : binding.takeLargeBatch();
   batchEnd = len;
   pos = 0;
   dispatch();
-  return false;
 }
 
 binding.initSink(deliver, binding.raiseUncaught);

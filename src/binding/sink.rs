@@ -58,50 +58,27 @@ impl Handler {
         }
     }
 
-    /// Calls the entry function until the batch is delivered: it hands JS
-    /// one connection's run of events per call and returns true while more
-    /// are left, so each connection's events end with the nextTick queue
-    /// and microtasks run, as each socket's read callback does in Node. An
-    /// exception escaping a call (thrown by a tick it queued) goes to
-    /// `process.on('uncaughtException')` as Node's own callbacks' do: the
-    /// fatal function raises it from inside a JS call, where the context
-    /// `napi_fatal_exception` needs is entered; then the batch goes on.
+    /// Calls the entry function, which delivers the pending batch (each
+    /// connection's events after what the previous one's handlers queued;
+    /// see lib/native.js `runTicks`). An exception escaping it (thrown by a
+    /// tick it queued) goes to `process.on('uncaughtException')` as Node's
+    /// own callbacks' do: the fatal function raises it from inside a JS
+    /// call, where the context `napi_fatal_exception` needs is entered.
     fn deliver(&self) {
         // SAFETY: called by the driver on this environment's JS thread.
         unsafe {
             let mut scope = std::ptr::null_mut();
             sys::napi_open_handle_scope(self.env, &mut scope);
-            // Raises are bounded, because while a worker is being
-            // terminated every call ends with the termination pending.
-            let mut raises = 0;
-            'batch: loop {
-                match self.make_callback(self.entry, &[]) {
-                    Ok(more) if self.is_true(more) => continue,
-                    Ok(_) => break,
-                    Err(mut exc) => loop {
-                        raises += 1;
-                        if raises > MAX_RAISES {
-                            break 'batch;
-                        }
-                        match self.make_callback(self.fatal, &[exc]) {
-                            Ok(_) => break,
-                            Err(again) => exc = again,
-                        }
-                    },
-                }
+            let mut pending = self.make_callback(self.entry, &[]).err();
+            // Each raise may throw again (from the ticks the handler queued);
+            // bounded, because while a worker is being terminated every call
+            // ends with the termination pending.
+            for _ in 0..MAX_RAISES {
+                let Some(exc) = pending.take() else { break };
+                pending = self.make_callback(self.fatal, &[exc]).err();
             }
             sys::napi_close_handle_scope(self.env, scope);
         }
-    }
-
-    /// Whether `value` is JS `true`.
-    ///
-    /// # Safety
-    /// On the JS thread of `self.env`, with `value` a live handle or null.
-    unsafe fn is_true(&self, value: sys::napi_value) -> bool {
-        let mut b = false;
-        // SAFETY: the caller's contract; a non-boolean leaves `b` false.
-        !value.is_null() && unsafe { sys::napi_get_value_bool(self.env, value, &mut b) } == sys::Status::napi_ok && b
     }
 }
 
