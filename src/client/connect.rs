@@ -190,10 +190,7 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
                 if let Some((bits, max)) = *lock(&state.expect) {
                     conn.expect_response(bits, max);
                 }
-                let conn = Arc::new(match cfg.mode {
-                    Mode::Inline => conn,
-                    Mode::Threads => conn.threaded(&queue),
-                });
+                let conn = Arc::new(conn.on(cfg.mode, &queue));
                 registry::insert(conn.clone());
                 drop(connecting);
                 queue.push(kind::CONNECTED, id, |w| {
@@ -227,10 +224,7 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
 /// receives and writes requests to that stream itself.
 pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let conn = Conn::new_client(registry::next_id(), Stream::Virtual, &cfg);
-    let conn = Arc::new(match cfg.mode {
-        Mode::Inline => conn,
-        Mode::Threads => conn.threaded(&queue),
-    });
+    let conn = Arc::new(conn.on(cfg.mode, &queue));
     let id = conn.id;
     registry::insert(conn.clone());
     conn::spawn(conn, queue, Arc::new(cfg));

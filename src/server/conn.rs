@@ -266,9 +266,13 @@ impl Conn {
         self.hold_queue.as_ref().is_some_and(|q| Arc::ptr_eq(q, queue))
     }
 
-    /// The connection on the threaded driver, holding `queue`'s loop.
-    pub fn threaded(self, queue: &Arc<EventQueue>) -> Self {
-        Conn { mode: Mode::Threads, hold_queue: Some(queue.clone()), ..self }
+    /// The connection on `mode`'s driver; on the I/O threads it holds
+    /// `queue`'s loop (see `hold_queue`).
+    pub fn on(self, mode: Mode, queue: &Arc<EventQueue>) -> Self {
+        match mode {
+            Mode::Inline => self,
+            Mode::Threads => Conn { mode, hold_queue: Some(queue.clone()), ..self },
+        }
     }
 
     /// Takes or gives back this connection's hold on its thread's event

@@ -292,10 +292,7 @@ fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ServerConfig>, server_id: u32, sock:
         (Mode::Threads, false) => Stream::Threads(drivers::threads::Socket::unix(sock)?),
     };
     let conn = Conn::new(registry::next_id(), stream, cfg);
-    let conn = Arc::new(match cfg.mode {
-        Mode::Inline => conn,
-        Mode::Threads => conn.threaded(queue),
-    });
+    let conn = Arc::new(conn.on(cfg.mode, queue));
     match (peer.as_socket(), local) {
         (Some(peer), Some(local)) => {
             conn.stream.set_nodelay(cfg.no_delay);
@@ -347,10 +344,7 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error, mode: 
 pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
     let cfg = Arc::new(cfg);
     let conn = Conn::new(registry::next_id(), Stream::Virtual, &cfg);
-    let conn = Arc::new(match cfg.mode {
-        Mode::Inline => conn,
-        Mode::Threads => conn.threaded(&queue),
-    });
+    let conn = Arc::new(conn.on(cfg.mode, &queue));
     let id = conn.id;
     registry::insert(conn.clone());
     conn::spawn(conn, queue, cfg);
