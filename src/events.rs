@@ -274,7 +274,7 @@ impl EventQueue {
             if std::thread::current().id() == self.owner {
                 // A call from JS (a resume): applied now, before the loop
                 // could find nothing holding it and exit.
-                crate::exec::hold::threads_changed();
+                crate::io::inline::hold::threads_changed();
             } else {
                 self.wake();
             }

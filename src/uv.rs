@@ -65,7 +65,7 @@ extern "C" {
 ///
 /// # Safety
 /// `lp` is this thread's live loop and `handle` a fresh poll handle.
-pub unsafe fn poll_init(lp: *mut Loop, handle: *mut Handle, sock: crate::exec::reactor::OsSocket) -> c_int {
+pub unsafe fn poll_init(lp: *mut Loop, handle: *mut Handle, sock: crate::io::inline::reactor::OsSocket) -> c_int {
     // SAFETY: the caller's contract is libuv's.
     #[cfg(unix)]
     return unsafe { uv_poll_init(lp, handle, sock) };

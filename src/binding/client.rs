@@ -5,7 +5,7 @@
 use super::sink;
 use crate::client::{self, ConnectTarget};
 use crate::proto::HeadLimits;
-use crate::server::ServerConfig;
+use crate::conn::ConnConfig;
 use napi::bindgen_prelude::*;
 
 /// Where and how to connect, from the JS `ClientSocket`.
@@ -22,12 +22,12 @@ pub struct ConnectOptions {
 }
 
 /// Connection settings of a client: no server timers, default head limits.
-fn client_config() -> ServerConfig {
-    ServerConfig {
+fn client_config() -> ConnConfig {
+    ConnConfig {
         mode: super::io_mode::default_mode(),
         limits: HeadLimits::default(),
         timeouts: Default::default(),
-        ..ServerConfig::default()
+        ..ConnConfig::default()
     }
 }
 

@@ -4,7 +4,7 @@
 //! `clientExpect` (`Conn::EXPECT_*`). `lib/native.js` reads them at load.
 use crate::events::{flag, kind};
 use crate::proto::METHODS;
-use crate::server::conn::EXPECT_ALL;
+use crate::conn::EXPECT_ALL;
 use std::collections::HashMap;
 
 /// What `constants()` returns (built once per environment, at load).

@@ -9,7 +9,7 @@
 //! queue, the first push of a batch calls the function (one wake-up in
 //! flight, `EventQueue::wake`), and the JS thread drains every pending
 //! event in that one call, through the same entry as the inline driver's.
-use super::driver;
+use crate::io::inline::driver;
 use crate::guard::{contain, lock};
 use crate::io::{threads, Mode};
 use napi::bindgen_prelude::*;
@@ -181,7 +181,7 @@ unsafe extern "C" fn on_env_cleanup(arg: *mut c_void) {
         }
         super::server::close_all_listeners();
         if let Ok(q) = super::sink::queue() {
-            crate::server::registry::destroy_where(|c| c.mode == Mode::Threads && c.reports_to(&q));
+            crate::conn::registry::destroy_where(|c| c.mode == Mode::Threads && c.reports_to(&q));
         }
     });
 }

@@ -2,7 +2,6 @@
 //! that turns each JS environment's connection tasks from its event loop,
 //! the event sink that hands JS each turn's events, and the calls JS makes
 //! into connections and listeners.
-mod driver;
 mod client;
 mod constants;
 mod io_mode;

@@ -3,9 +3,10 @@
 use super::sink;
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
-use crate::server::config::Timeouts;
+use crate::conn::config::Timeouts;
 use crate::guard::contain;
-use crate::server::{registry, Conn, ListenTarget, Listener, ServerConfig};
+use crate::conn::{registry, Conn, ConnConfig};
+use crate::server::{ListenTarget, Listener};
 use std::sync::Arc;
 use bytes::BytesMut;
 use napi::bindgen_prelude::*;
@@ -70,9 +71,9 @@ fn ms(v: Option<f64>, default: u64) -> u64 {
     v.map(|x| if x.is_finite() && x > 0.0 { x as u64 } else { 0 }).unwrap_or(default)
 }
 
-fn server_config(opts: &ListenOptions) -> ServerConfig {
-    let d = ServerConfig::default();
-    ServerConfig {
+fn server_config(opts: &ListenOptions) -> ConnConfig {
+    let d = ConnConfig::default();
+    ConnConfig {
         mode: super::io_mode::for_server(opts.io_threads),
         limits: HeadLimits {
             max_header_size: opts.max_header_size.map(|v| v as usize).unwrap_or(d.limits.max_header_size),
@@ -214,7 +215,7 @@ pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
 
 thread_local! {
     /// Connections with writes deferred until `flushWrites`.
-    static DEFERRED: RefCell<Vec<std::sync::Arc<crate::server::Conn>>> = const { RefCell::new(Vec::new()) };
+    static DEFERRED: RefCell<Vec<std::sync::Arc<crate::conn::Conn>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Writes deferred past this many queued bytes report them, so JS waits
@@ -270,7 +271,7 @@ fn write_string(env: Env, c: &Arc<Conn>, head: Unknown, latin1: bool, body: &[u8
 /// Sends a deferred write on its way: written at once if `now`, else (for
 /// the connection's first since the last flush) listed for `flushWrites`.
 /// Returns the bytes left queued.
-fn send_deferred(c: std::sync::Arc<crate::server::Conn>, queued: usize, first: bool, now: bool) -> usize {
+fn send_deferred(c: std::sync::Arc<crate::conn::Conn>, queued: usize, first: bool, now: bool) -> usize {
     if now {
         c.flush_deferred();
         return c.queued();
@@ -398,7 +399,7 @@ pub fn conn_ref(id: u32, on: bool) {
 /// event loop: `[open, holding]`, for tests that check none is left behind.
 #[napi(js_name = "connCounts", catch_unwind)]
 pub fn conn_counts() -> Vec<u32> {
-    vec![registry::len() as u32, crate::exec::hold::count() as u32]
+    vec![registry::len() as u32, crate::io::inline::hold::count() as u32]
 }
 
 /// Sets the idle timeout in ms (0 = none).

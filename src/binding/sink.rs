@@ -5,7 +5,7 @@
 //! returns. (The call passes no arguments: a libuv callback has no V8
 //! context entered to build a Buffer in, and `napi_make_callback` enters the
 //! callee's own.)
-use super::driver;
+use crate::io::inline::driver;
 use crate::events::EventQueue;
 use napi::bindgen_prelude::*;
 use napi::sys;

@@ -5,10 +5,10 @@
 use crate::events::{kind, EventQueue};
 use crate::io::{threads, Mode};
 use crate::guard::{lock, INTERNAL_ERROR};
-use crate::server::conn::{self, Conn};
-use crate::exec::reactor::WRITE;
-use crate::server::stream::{Stream, Watched};
-use crate::server::{registry, ServerConfig};
+use crate::conn::{self, Conn};
+use crate::io::inline::reactor::WRITE;
+use crate::conn::stream::{Stream, Watched};
+use crate::conn::{registry, ConnConfig};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::collections::HashMap;
 use std::io;
@@ -164,7 +164,7 @@ async fn establish(target: &ConnectTarget, mode: Mode) -> Result<(Stream, Endpoi
 /// Starts connecting to `target`; returns the connection's id at once. The
 /// outcome arrives as CONNECTED (then the usual connection events) or
 /// CONNECT_FAILED.
-pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: ConnConfig) -> u32 {
     let id = registry::next_id();
     let state = Arc::new(Pending::default());
     lock(pending()).insert(id, state.clone());
@@ -222,7 +222,7 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
 
 /// A client connection with no socket: JS injects what a stream of its own
 /// receives and writes requests to that stream itself.
-pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open_virtual(queue: Arc<EventQueue>, cfg: ConnConfig) -> u32 {
     let conn = Conn::new_client(registry::next_id(), Stream::Virtual, &cfg);
     let conn = Arc::new(conn.on(cfg.mode, &queue));
     let id = conn.id;

@@ -2,13 +2,19 @@
 //! or connect runs on one of them, chosen per server (and for clients per
 //! environment) by `Mode`:
 //!
-//! - **inline** (default; today `exec::*` and `binding::driver`): sockets
-//!   in the JS thread's own libuv loop, tasks turned in its check phase, one
-//!   wake-up per request;
+//! - **inline** (default; `inline`): sockets in the JS thread's own libuv
+//!   loop, tasks turned in its check phase, one wake-up per request;
 //! - **threads** (`threads`): `tokio::net` sockets on a tokio multi-thread
 //!   runtime; events reach JS through the environment's one threadsafe
 //!   function (the binding's), batched, one wake-up in flight.
+//!
+//! Beside them, what a connection uses whichever driver runs it: its timer
+//! (`Deadline`) and what one read returned (`Read`).
+pub mod deadline;
+pub mod inline;
 pub mod threads;
+
+pub use deadline::Deadline;
 
 use std::future::Future;
 
@@ -16,7 +22,7 @@ use std::future::Future;
 /// the I/O threads); a panic in a poll of it drops it and runs `on_panic`.
 pub fn spawn<F: Future<Output = ()> + Send + 'static>(mode: Mode, fut: F, on_panic: impl FnOnce() + Send + 'static) {
     match mode {
-        Mode::Inline => crate::exec::spawn_contained(fut, Some(Box::new(on_panic))),
+        Mode::Inline => inline::spawn_contained(fut, Some(Box::new(on_panic))),
         Mode::Threads => threads::spawn_contained(fut, Some(Box::new(on_panic))),
     }
 }
@@ -27,4 +33,12 @@ pub enum Mode {
     #[default]
     Inline,
     Threads,
+}
+
+/// What one read of a socket returned.
+pub enum Read {
+    /// `n` bytes (0: end of stream).
+    Some(usize),
+    /// `n` bytes, then the end of stream (see `inline::socket::Watched::read_once`).
+    Last(usize),
 }

@@ -1,13 +1,12 @@
 //! Listening sockets and their accept loops, on either I/O driver: the
 //! inline one (watched by the JS thread's loop) or the I/O threads (tokio's
 //! reactor); the connections they accept run on the same driver.
-use super::conn::{self, Conn};
-use super::stream::{Stream, Watched};
-use super::config::Timeouts;
-use super::{registry, ServerConfig};
+use crate::conn::{self, registry, Conn, ConnConfig};
+use crate::conn::config::Timeouts;
+use crate::conn::stream::{Stream, Watched};
 use crate::events::{kind, EventQueue};
-use crate::exec::reactor::READ;
-use crate::exec::Deadline;
+use crate::io::inline::reactor::READ;
+use crate::io::Deadline;
 use crate::guard::INTERNAL_ERROR;
 use crate::io::{self as drivers, Mode};
 use tokio::io::unix::AsyncFd;
@@ -53,7 +52,7 @@ pub struct Listener {
     stop: Arc<Notify>,
     timeouts: Arc<Timeouts>,
     queue: Arc<EventQueue>,
-    cfg: Arc<ServerConfig>,
+    cfg: Arc<ConnConfig>,
     /// The listening socket (none for a handoff listener).
     sock: Option<Arc<ListenSock>>,
 }
@@ -217,7 +216,7 @@ async fn accept(l: &Watched) -> io::Result<(Socket, SockAddr)> {
 /// Binds `target` now (so errors are reported synchronously) and starts the
 /// accept loop on the calling thread's executor; a handoff listener only
 /// records where adopted connections report.
-pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ServerConfig) -> io::Result<Listener> {
+pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: ConnConfig) -> io::Result<Listener> {
     let id = registry::next_id();
     let stop = Arc::new(Notify::new());
     let timeouts = cfg.timeouts.clone();
@@ -227,7 +226,7 @@ pub fn listen(target: ListenTarget, backlog: i32, queue: Arc<EventQueue>, cfg: S
     }
     let (sock, addr) = bind_socket(&target, backlog)?;
     let l = Arc::new(ListenSock::new(sock, cfg.mode)?);
-    let fd = super::stream::handle_fd(l.socket());
+    let fd = crate::io::inline::socket::handle_fd(l.socket());
     let listening = l.clone();
     // Only a socket file this listener created is removed when it closes.
     let unix_path = match (&target, &addr) {
@@ -283,7 +282,7 @@ fn stopped(sock: &ListenSock, queue: &EventQueue, id: u32) {
 
 /// Starts serving an accepted socket: TCP when its peer has an IP address,
 /// else unix-domain (reported with the listener's `path`).
-fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ServerConfig>, server_id: u32, sock: Socket, peer: SockAddr, path: &str) -> io::Result<()> {
+fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ConnConfig>, server_id: u32, sock: Socket, peer: SockAddr, path: &str) -> io::Result<()> {
     let local = peer.as_socket().map(|peer| sock.local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(peer));
     let stream = match (cfg.mode, local.is_some()) {
         (Mode::Inline, true) => Stream::Tcp(Watched::new(sock)?),
@@ -309,7 +308,7 @@ fn serve(queue: &Arc<EventQueue>, cfg: &Arc<ServerConfig>, server_id: u32, sock:
 #[allow(clippy::too_many_arguments)]
 fn accepted(
     queue: &Arc<EventQueue>,
-    cfg: &Arc<ServerConfig>,
+    cfg: &Arc<ConnConfig>,
     server_id: u32,
     conn: Arc<Conn>,
     remote: &str,
@@ -341,7 +340,7 @@ async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error, mode: 
 
 /// Starts a connection with no socket: JS injects what it receives and
 /// writes the responses itself. Returns the connection's id.
-pub fn open_virtual(queue: Arc<EventQueue>, cfg: ServerConfig) -> u32 {
+pub fn open_virtual(queue: Arc<EventQueue>, cfg: ConnConfig) -> u32 {
     let cfg = Arc::new(cfg);
     let conn = Conn::new(registry::next_id(), Stream::Virtual, &cfg);
     let conn = Arc::new(conn.on(cfg.mode, &queue));

@@ -1,5 +1,5 @@
 //! A connection's re-armable deadline on tokio's timer wheel (the threaded
-//! driver's counterpart of `exec::deadline`'s per-thread set).
+//! driver's counterpart of `io::inline::timer`'s per-thread set).
 use crate::exec::clock::{instant_at, now_ms};
 use std::future::Future;
 use std::pin::Pin;

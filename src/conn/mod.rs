@@ -4,10 +4,16 @@
 //! writes left queued, and enforces the server's timeouts.
 
 use crate::exec::clock::{self, now_ms};
-use super::stream::{Read, Stream};
-use super::{registry, ServerConfig};
+pub mod config;
+pub mod registry;
+pub mod signal;
+pub mod stream;
+
+pub use config::ConnConfig;
+use stream::{Read, Stream};
 use crate::events::{kind, EventQueue, EventWriter};
-use crate::exec::{hold, Deadline};
+use crate::io::inline::hold;
+use crate::io::Deadline;
 use crate::guard::{lock, INTERNAL_ERROR};
 use crate::io::Mode;
 use crate::proto::{
@@ -19,7 +25,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use super::signal::Signal;
+use signal::Signal;
 use std::future::Future;
 use std::task::Poll;
 
@@ -220,7 +226,7 @@ pub struct Conn {
     pub mode: Mode,
     /// Threaded mode: the environment's queue, which counts the
     /// connections holding its event loop (the inline mode counts per
-    /// thread, `exec::hold`).
+    /// thread, `io::inline::hold`).
     hold_queue: Option<Arc<EventQueue>>,
 }
 
@@ -232,7 +238,7 @@ pub enum WriteError {
 
 impl Conn {
     /// A connection over `stream`.
-    pub fn new(id: u32, stream: Stream, cfg: &ServerConfig) -> Self {
+    pub fn new(id: u32, stream: Stream, cfg: &ConnConfig) -> Self {
         Conn {
             id,
             stream,
@@ -276,7 +282,7 @@ impl Conn {
     }
 
     /// Takes or gives back this connection's hold on its thread's event
-    /// loop (`exec::hold`), by libuv's rule for a TCP handle: it holds while
+    /// loop (`io::inline::hold`), by libuv's rule for a TCP handle: it holds while
     /// it reads (not paused by JS, the peer has not ended, not unref'd) or
     /// has writes or a half-close pending (whatever its ref, as libuv's
     /// write requests do). A virtual connection never holds: the stream JS
@@ -320,7 +326,7 @@ impl Conn {
     }
 
     /// A client connection over `stream`: it reads responses.
-    pub fn new_client(id: u32, stream: Stream, cfg: &ServerConfig) -> Self {
+    pub fn new_client(id: u32, stream: Stream, cfg: &ConnConfig) -> Self {
         Conn { client: true, ..Conn::new(id, stream, cfg) }
     }
 
@@ -663,7 +669,7 @@ enum Phase {
 struct Reader<'a> {
     conn: &'a Conn,
     queue: &'a EventQueue,
-    cfg: &'a ServerConfig,
+    cfg: &'a ConnConfig,
     buf: BytesMut,
     phase: Phase,
     decoder: BodyDecoder,
@@ -1150,7 +1156,7 @@ enum Woke {
 }
 
 /// Runs a connection until it closes, then reports CLOSE and forgets it.
-pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
+pub async fn run(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ConnConfig>) {
     let mut r = Reader {
         conn: &conn,
         queue: &queue,
@@ -1396,7 +1402,7 @@ fn closed(conn: &Conn, queue: &EventQueue, code: &str) {
 /// Spawns the task of `conn` on the calling thread's executor. Should a
 /// poll of it panic, the connection closes with `guard::INTERNAL_ERROR`
 /// (its socket with it) and the other connections go on.
-pub fn spawn(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ServerConfig>) {
+pub fn spawn(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<ConnConfig>) {
     let (c, q) = (conn.clone(), queue.clone());
     crate::io::spawn(conn.mode, run(conn, queue, cfg), move || closed(&c, &q, INTERNAL_ERROR));
 }

@@ -224,7 +224,7 @@ pub fn turn(deadlines: bool) {
     let _in_turn = InTurn;
     let budget = EXEC.with(|e| run_ready(e, MAX_POLLS_PER_TURN));
     if deadlines {
-        super::deadline::fire_due(now_ms());
+        super::timer::fire_due(now_ms());
         EXEC.with(|e| run_ready(e, budget));
     }
 }

@@ -43,7 +43,7 @@ impl Timeouts {
 
 /// Settings shared by every connection of one server.
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
+pub struct ConnConfig {
     /// The I/O driver its listener and connections run on.
     pub mode: crate::io::Mode,
     pub limits: HeadLimits,
@@ -55,9 +55,9 @@ pub struct ServerConfig {
     pub keep_alive_initial_delay_ms: u64,
 }
 
-impl Default for ServerConfig {
+impl Default for ConnConfig {
     fn default() -> Self {
-        ServerConfig {
+        ConnConfig {
             mode: crate::io::Mode::Inline,
             limits: HeadLimits::default(),
             timeouts: Arc::new(Timeouts::new(60_000, 300_000, 5_000)),

@@ -1,5 +1,5 @@
 //! Connections by id, so the JS thread can write to a socket directly.
-use super::conn::Conn;
+use super::Conn;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};

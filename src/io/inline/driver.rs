@@ -1,16 +1,16 @@
 //! Each JS environment's connection tasks, driven from its own JS thread's
 //! libuv loop: sockets are watched in the loop's own epoll set (see
-//! `exec::reactor`), and a turn of the tasks runs in the loop's check phase,
+//! `io::inline::reactor`), and a turn of the tasks runs in the loop's check phase,
 //! right after the poll phase that found them ready, so a request is read,
 //! parsed and handed to JS in one wake-up of one thread. A uv timer fires for
 //! the earliest connection deadline; an idle handle keeps the loop from
 //! blocking while a turn waits to run; an async handle holds the loop open
 //! while JS asks it to (listening servers, connects, input being parsed) or
-//! a connection holds it by libuv's rule (`exec::hold`), and carries wakes
+//! a connection holds it by libuv's rule (`io::inline::hold`), and carries wakes
 //! from other threads.
 use crate::events::EventQueue;
 use crate::guard::contain;
-use crate::exec::{self, deadline, hold, reactor};
+use super::{self as exec, hold, reactor, timer as deadline};
 use crate::exec::clock::{self, now_ms};
 use crate::uv;
 use std::cell::Cell;
@@ -35,7 +35,7 @@ pub struct Driver {
     scheduled: Cell<(bool, bool)>,
     driving: Cell<bool>,
     /// What holds the loop through `keep`: JS (`set_ref`), connections
-    /// (`exec::hold`).
+    /// (`io::inline::hold`).
     held_by_js: Cell<bool>,
     held_by_conns: Cell<bool>,
     /// Connections on the I/O threads hold it (`EventQueue::holds`).
@@ -69,7 +69,7 @@ impl Driver {
     }
 
     /// Holds the JS event loop open (`true`) or lets it exit (`false`), on
-    /// JS's behalf; connections hold it too while `exec::hold` says so.
+    /// JS's behalf; connections hold it too while `io::inline::hold` says so.
     pub fn set_ref(&self, on: bool) {
         self.held_by_js.set(on);
         self.apply_ref();
@@ -244,7 +244,7 @@ unsafe fn driver_of(handle: *mut uv::Handle) -> &'static Driver {
 
 /// After a contained panic in one of the driver's callbacks: whatever the
 /// interrupted turn left runs from the timer (itself contained).
-pub(super) fn recover(d: &Driver) {
+pub fn recover(d: &Driver) {
     contain("re-arming the driver", || {
         d.timer_at.set(None);
         if d.queue.is_empty() {
