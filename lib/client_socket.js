@@ -9,7 +9,7 @@ const dns = require('dns');
 const net = require('net');
 const { binding, connections, ref, unref } = require('./native');
 const { ServerSocket, kId, kInfo, kIsPipe, kRefed, kTimeoutMs } = require('./socket');
-const { AbortError, ExceptionWithHostPort, codes } = require('./errors');
+const { AbortError, ExceptionWithHostPort, codes, nativeIoError } = require('./errors');
 const { validateAbortSignal, validateFunction, validatePort, validateString } = require('./validators');
 
 const { ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_IP_ADDRESS, ERR_INVALID_ARG_TYPE } = codes;
@@ -213,7 +213,9 @@ class ClientSocket extends ServerSocket {
     try {
       id = binding.clientConnect(target);
     } catch (e) {
-      const [code] = String(e.message).split(':');
+      const ioError = nativeIoError(e);
+      // Not an I/O error: a contained internal error (a panic in the core).
+      const code = ioError ? ioError.code : (e.code === 'GenericFailure' ? 'ERR_INTERNAL_ASSERTION' : e.code);
       const err = Object.assign(new Error(`connect ${code} ${address}`), { code, syscall: 'connect', address, port });
       process.nextTick(() => this.destroy(err));
       return;

@@ -492,8 +492,19 @@ function hideStackFrames(err, fn) {
   return err;
 }
 
+/**
+ * The I/O error a native call threw, as the core encodes it (src/io/error.rs,
+ * `IoError`'s display: `code:syscall:errno`, errno the positive OS number),
+ * or null when `e` is not one (a contained internal error).
+ */
+function nativeIoError(e) {
+  const m = /^([A-Z][A-Z0-9_]*):([a-z_]*):(\d+)$/.exec(String(e && e.message));
+  return m ? { code: m[1], syscall: m[2], errno: Number(m[3]) } : null;
+}
+
 module.exports = {
   AbortError,
+  nativeIoError,
   ConnResetException,
   ErrnoException,
   ExceptionWithHostPort,

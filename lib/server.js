@@ -20,7 +20,7 @@ const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./inc
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, keepHeaderLines, STATUS_CODES } = require('./http_common');
-const { codes, ConnResetException, UVExceptionWithHostPort } = require('./errors');
+const { codes, ConnResetException, UVExceptionWithHostPort, nativeIoError } = require('./errors');
 const { validateInteger, validateBoolean, validateObject, validatePort } = require('./validators');
 
 const kIncomingMessage = Symbol('IncomingMessage');
@@ -373,13 +373,14 @@ Server.prototype._rshttpBind = function bind(target) {
       }
     }
   } catch (e) {
-    if (!/^[A-Z][A-Z0-9_]*:/.test(String(e.message))) {
+    const ioError = nativeIoError(e);
+    if (ioError === null) {
       // Not an OS error: a contained internal error (a panic in the core).
       if (e.code === 'GenericFailure') e.code = 'ERR_INTERNAL_ASSERTION';
       process.nextTick(() => this.emit('error', e));
       return;
     }
-    const [code, syscall, errno] = String(e.message).split(':');
+    const { code, syscall, errno } = ioError;
     const address = target.path ?? (target.host ?? '::');
     const err = new UVExceptionWithHostPort(-Number(errno) || -5, syscall || 'listen', address, target.path ? undefined : target.port);
     if (code && err.code !== code) err.code = code;

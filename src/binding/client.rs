@@ -9,6 +9,12 @@ use crate::conn::ConnConfig;
 use napi::bindgen_prelude::*;
 
 /// Where and how to connect, from the JS `ClientSocket`.
+/// An address JS passed that is not an IP address: EINVAL from `syscall`.
+fn invalid_address(syscall: &'static str) -> Error {
+    let e = std::io::Error::from(std::io::ErrorKind::InvalidInput);
+    Error::new(Status::InvalidArg, crate::io::IoError::new(&e, syscall).to_string())
+}
+
 #[napi(object)]
 pub struct ConnectOptions {
     /// IP literals to try in order (JS resolved the name).
@@ -43,11 +49,11 @@ pub fn client_connect(opts: ConnectOptions) -> Result<u32> {
         let mut addrs = Vec::new();
         for a in opts.addresses.unwrap_or_default() {
             let ip: std::net::IpAddr =
-                a.parse().map_err(|_| Error::new(Status::InvalidArg, format!("EINVAL:connect:{}", a)))?;
+                a.parse().map_err(|_| invalid_address("connect"))?;
             addrs.push(std::net::SocketAddr::new(ip, port));
         }
         let local = match opts.local_address {
-            Some(a) => Some(a.parse().map_err(|_| Error::new(Status::InvalidArg, format!("EINVAL:bind:{}", a)))?),
+            Some(a) => Some(a.parse().map_err(|_| invalid_address("bind"))?),
             None => None,
         };
         ConnectTarget::Tcp { addrs, local, local_port: opts.local_port.unwrap_or(0) as u16 }

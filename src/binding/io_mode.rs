@@ -11,7 +11,7 @@
 //! event in that one call, through the same entry as the inline driver's.
 use crate::io::inline::driver;
 use crate::guard::{contain, lock};
-use crate::io::{threads, Mode};
+use crate::io::{threads, IoError, Mode};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use std::cell::Cell;
@@ -55,11 +55,11 @@ pub fn default_mode() -> Mode {
 
 /// Starts the I/O threads (with `workers` threads, if they are not running
 /// yet) and this environment's sink; returns how many threads run.
-/// Errors carry `CODE:syscall:errno` as message.
+/// Errors carry an `IoError` (`code:syscall:errno`) as message.
 #[napi(js_name = "ioThreadsStart", catch_unwind)]
 pub fn io_threads_start(env: Env, workers: u32) -> Result<u32> {
     let n = threads::start(workers as usize)
-        .map_err(|e| Error::new(Status::GenericFailure, format!("ERR_RSHTTP_IO_THREADS:start:{}", e.raw_os_error().unwrap_or(0))))?;
+        .map_err(|e| Error::new(Status::GenericFailure, IoError::own("ERR_RSHTTP_IO_THREADS", &e, "start").to_string()))?;
     ensure_sink(&env)?;
     Ok(n as u32)
 }

@@ -5,6 +5,7 @@ use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::conn::config::Timeouts;
 use crate::guard::contain;
+use crate::io::IoError;
 use crate::conn::{registry, Conn, ConnConfig};
 use crate::server::{ListenTarget, Listener};
 use std::sync::Arc;
@@ -52,19 +53,9 @@ pub struct ListenResult {
     pub family: String,
 }
 
-fn io_error(e: std::io::Error, syscall: &str) -> Error {
-    let code = match e.raw_os_error() {
-        Some(98) => "EADDRINUSE",
-        Some(99) => "EADDRNOTAVAIL",
-        Some(13) => "EACCES",
-        Some(22) => "EINVAL",
-        Some(2) => "ENOENT",
-        Some(9) => "EBADF",
-        Some(88) => "ENOTSOCK",
-        Some(97) => "EAFNOSUPPORT",
-        _ => "EIO",
-    };
-    Error::new(Status::GenericFailure, format!("{}:{}:{}", code, syscall, e.raw_os_error().unwrap_or(0)))
+/// A failed listen or adopt as JS reads it (`IoError`'s display).
+fn io_error(e: std::io::Error, syscall: &'static str) -> Error {
+    Error::new(Status::GenericFailure, IoError::new(&e, syscall).to_string())
 }
 
 fn ms(v: Option<f64>, default: u64) -> u64 {
@@ -105,7 +96,7 @@ pub fn conn_inject(id: u32, data: BufferSlice) {
     with_conn(id, |c| c.inject(&data));
 }
 
-/// Binds and starts accepting. Errors carry `CODE:syscall:errno` as message.
+/// Binds and starts accepting. Errors carry an `IoError` (`code:syscall:errno`) as message.
 #[napi(catch_unwind)]
 pub fn listen(opts: ListenOptions) -> Result<ListenResult> {
     crate::inject_panic!("napi_listen");
@@ -171,7 +162,7 @@ pub fn server_close(id: u32) {
 
 /// Serves a connection accepted elsewhere (a descriptor from a cluster
 /// primary or a `net.Server`) on listener `id`; the caller closes its own
-/// descriptor afterwards. Errors carry `CODE:syscall:errno`.
+/// descriptor afterwards. Errors carry an `IoError` (`code:syscall:errno`).
 #[napi(js_name = "serverAdopt", catch_unwind)]
 pub fn server_adopt(id: u32, fd: i32) -> Result<()> {
     LISTENERS.with(|m| match m.borrow().get(&id) {

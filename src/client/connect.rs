@@ -3,7 +3,7 @@
 //! when asked, then run the connection task. A connect JS gives up on is
 //! cancelled by id.
 use crate::events::{kind, EventQueue};
-use crate::io::{threads, Mode};
+use crate::io::{threads, IoError, Mode};
 use crate::guard::{lock, INTERNAL_ERROR};
 use crate::conn::{self, Conn};
 use crate::io::inline::reactor::WRITE;
@@ -64,28 +64,12 @@ pub fn expect_pending(id: u32, bits: u8, max_header_size: u32) -> bool {
     }
 }
 
-/// connect(2) on a non-blocking socket that is still connecting.
-const EINPROGRESS: i32 = 115;
-
-fn errno_code(e: &io::Error) -> &'static str {
-    if crate::guard::is_internal(e) {
-        return INTERNAL_ERROR;
-    }
-    match e.raw_os_error() {
-        Some(111) => "ECONNREFUSED",
-        Some(110) => "ETIMEDOUT",
-        Some(113) => "EHOSTUNREACH",
-        Some(101) => "ENETUNREACH",
-        Some(99) => "EADDRNOTAVAIL",
-        Some(98) => "EADDRINUSE",
-        Some(2) => "ENOENT",
-        Some(13) => "EACCES",
-        Some(22) => "EINVAL",
-        Some(97) => "EAFNOSUPPORT",
-        Some(104) => "ECONNRESET",
-        _ => "EIO",
-    }
-}
+/// connect(2) on a non-blocking socket that is still connecting
+/// (Windows: WSAEWOULDBLOCK).
+#[cfg(unix)]
+const EINPROGRESS: i32 = libc::EINPROGRESS;
+#[cfg(windows)]
+const EINPROGRESS: i32 = 10035;
 
 /// Connects `sock` to `addr` without blocking on `mode`'s driver: waits
 /// for writability, then takes the connect's outcome from SO_ERROR.
@@ -200,11 +184,10 @@ pub fn open(target: ConnectTarget, no_delay: bool, queue: Arc<EventQueue>, cfg: 
             }
             Err((e, address, port)) => {
                 drop(connecting);
-                let code = errno_code(&e);
+                let err = IoError::new(&e, "connect");
                 // errno 0: no OS error, JS reports `code` (an internal error).
-                let errno = if crate::guard::is_internal(&e) { 0 } else { e.raw_os_error().unwrap_or(5) as u32 };
                 queue.push(kind::CONNECT_FAILED, id, |w| {
-                    w.str(code).u32(errno).str(&address).u16(port);
+                    w.str(err.code).u32(err.errno_or_eio() as u32).str(&address).u16(port);
                 });
             }
         }

@@ -12,6 +12,7 @@ use super::{registry, Conn, ConnConfig, CTL_DESTROY, CTL_EOF, CTL_FAIL, CTL_UPGR
 use crate::events::{kind, EventQueue};
 use crate::exec::clock::now_ms;
 use crate::guard::{lock, INTERNAL_ERROR};
+use crate::io::error::code_of;
 use crate::io::{Deadline, Mode};
 use bytes::{Bytes, BytesMut};
 use std::future::Future;
@@ -199,11 +200,11 @@ pub async fn run<R: Role>(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<Conn
         match woke {
             Woke::Signal => {}
             Woke::Writable(res) => {
-                if let Err(e) = res { break error_code(&e); }
-                if let Err(e) = conn.flush() { break error_code(&e); }
+                if let Err(e) = res { break code_of(&e); }
+                if let Err(e) = conn.flush() { break code_of(&e); }
             }
             Woke::Readable(res) => {
-                if let Err(e) = res { break error_code(&e); }
+                if let Err(e) = res { break code_of(&e); }
                 let res = read_as_node(&conn.stream, &mut r.buf);
                 if r.buf.is_empty() {
                     // Nothing partial is pending: the buffer goes back to the
@@ -256,7 +257,7 @@ pub async fn run<R: Role>(conn: Arc<Conn>, queue: Arc<EventQueue>, cfg: Arc<Conn
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break error_code(&e),
+                    Err(e) => break code_of(&e),
                 }
             }
             Woke::Timer => {
@@ -298,18 +299,4 @@ pub fn closed(conn: &Conn, queue: &EventQueue, code: &str) {
     queue.push(kind::CLOSE, conn.id, |w| {
         w.str(code).u32(read as u32).u32((read >> 32) as u32);
     });
-}
-
-
-fn error_code(e: &io::Error) -> &'static str {
-    if crate::guard::is_internal(e) {
-        return INTERNAL_ERROR;
-    }
-    match e.kind() {
-        io::ErrorKind::ConnectionReset => "ECONNRESET",
-        io::ErrorKind::BrokenPipe => "EPIPE",
-        io::ErrorKind::ConnectionAborted => "ECONNABORTED",
-        io::ErrorKind::TimedOut => "ETIMEDOUT",
-        _ => "EIO",
-    }
 }

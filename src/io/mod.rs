@@ -9,12 +9,15 @@
 //!   function (the binding's), batched, one wake-up in flight.
 //!
 //! Beside them, what a connection uses whichever driver runs it: its timer
-//! (`Deadline`) and what one read returned (`Read`).
+//! (`Deadline`), what one read returned (`Read`), and how an I/O error
+//! is reported (`IoError`).
 pub mod deadline;
+pub mod error;
 pub mod inline;
 pub mod threads;
 
 pub use deadline::Deadline;
+pub use error::IoError;
 
 use std::future::Future;
 

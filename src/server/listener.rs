@@ -325,12 +325,10 @@ fn accepted(
 }
 
 async fn accept_failed(queue: &EventQueue, server_id: u32, e: &io::Error, mode: Mode) {
-    let code = match e.raw_os_error() {
-        Some(24) => "EMFILE",
-        Some(23) => "ENFILE",
-        _ => "",
-    };
-    if !code.is_empty() {
+    // Out of descriptors is reported (Node's 'error' is not emitted for
+    // it, but the accept loop backs off); other accept errors are retried.
+    let code = crate::io::error::code_of(e);
+    if matches!(code, "EMFILE" | "ENFILE") {
         queue.push(kind::SERVER_ERROR, server_id, |w| {
             w.str(code);
         });
