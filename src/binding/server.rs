@@ -5,7 +5,7 @@ use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::conn::config::Timeouts;
 use crate::guard::contain;
-use crate::io::IoError;
+use crate::io::{IoError, Mode};
 use crate::conn::{registry, Conn, ConnConfig};
 use crate::server::{ListenTarget, Listener};
 use std::sync::Arc;
@@ -304,12 +304,38 @@ unsafe fn encode_string(env: napi::sys::napi_env, value: napi::sys::napi_value, 
     Some(written)
 }
 
-/// Writes everything `connWriteDeferred` queued.
+/// Writes everything `connWriteDeferred` queued. Inline connections are
+/// written here. Threaded ones too when only one waits (the lowest
+/// latency: no hand-over); from two on they go to the I/O threads in one
+/// task, which writes them there, so the JS thread makes one wake-up per
+/// batch instead of a syscall per connection.
 #[napi(js_name = "flushWrites", catch_unwind)]
 pub fn flush_writes() {
     let list = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    let threaded = list.iter().filter(|c| c.mode == Mode::Threads).count();
+    let mut handed: Vec<Arc<Conn>> = Vec::new();
     for c in &list {
-        on_conn(c.id, (), |c| c.flush_deferred());
+        if threaded > 1 && c.mode == Mode::Threads {
+            on_conn(c.id, (), |c| {
+                c.hand_over_flush();
+                handed.push(c.clone());
+            });
+        } else {
+            on_conn(c.id, (), |c| c.flush_deferred());
+        }
+    }
+    if !handed.is_empty() {
+        crate::io::threads::spawn_contained(
+            async move {
+                // Each contained: a panic fails its connection alone.
+                for c in handed {
+                    if contain("a flush on the I/O threads", || c.flush_deferred()).is_none() {
+                        c.fail();
+                    }
+                }
+            },
+            None,
+        );
     }
     DEFERRED.with(|d| {
         let mut d = d.borrow_mut();

@@ -317,6 +317,14 @@ impl Conn {
         }
     }
 
+    /// Its deferred writes are to be flushed on another thread (the I/O
+    /// threads' `flush_deferred`): they count as pending now, so they hold
+    /// the loop meanwhile as libuv's write requests would.
+    pub fn hand_over_flush(&self) {
+        let q = lock(&self.write);
+        self.note_writes(&q);
+    }
+
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
         lock(&self.write).len
