@@ -10,6 +10,7 @@
 //!   byte, and one byte per read, over both transports, must give the same
 //!   events.
 //! - `server`, `client`: what each role makes of each case, literally.
+//! - `writing`: direct writes, the write queue, drain, end, destroy, reset.
 pub(crate) mod events;
 pub(crate) mod mock;
 mod split;
@@ -17,6 +18,7 @@ mod uv_stubs;
 
 mod client;
 mod server;
+mod writing;
 
 use super::stream::Stream;
 use super::{spawn, Conn, ConnConfig, RoleKind};
