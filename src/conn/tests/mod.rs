@@ -11,12 +11,15 @@
 //!   events.
 //! - `server`, `client`: what each role makes of each case, literally.
 //! - `writing`: direct writes, the write queue, drain, end, destroy, reset.
+//! - `flow`: pausing, backpressure, 64 KiB reads, copies for 'data'
+//!   listeners, the loop's hold, read errors, timers.
 pub(crate) mod events;
 pub(crate) mod mock;
 mod split;
 mod uv_stubs;
 
 mod client;
+mod flow;
 mod server;
 mod writing;
 
