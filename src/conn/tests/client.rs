@@ -135,3 +135,17 @@ fn parse_error_is_reported_once() {
     assert_events!(h.feed(b"more"), []);
     assert_events!(h.eof(), ["END"]);
 }
+
+/// After a response without keep-alive, llhttp's `closed` state: more
+/// bytes are HPE_CLOSED_CONNECTION, as for the server.
+#[test]
+fn bytes_after_a_closing_response() {
+    let evs = check(&Case::client(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n!junk"));
+    assert_events!(evs, [
+        "RESPONSE 200 \"OK\" 1.1 body [Connection: close, Content-Length: 1]",
+        "BODY \"!\"",
+        "BODY_END []",
+        "CLIENT_ERROR HPE_CLOSED_CONNECTION parsed=59 \
+         raw=\"HTTP/1.1 200 OK\\r\\nConnection: close\\r\\nContent-Length: 1\\r\\n\\r\\n!junk\"",
+    ]);
+}

@@ -88,6 +88,12 @@ fn pipelined_requests_in_one_read() {
 }
 
 #[test]
+fn blank_lines_before_and_between_requests_are_skipped() {
+    let evs = check(&Case::server(b"\r\n\r\nGET /1 HTTP/1.1\r\n\r\n\r\n\nGET /2 HTTP/1.1\r\n\r\n"));
+    assert_events!(evs, ["REQUEST GET /1 1.1 ka []", "REQUEST GET /2 1.1 ka []"]);
+}
+
+#[test]
 fn keep_alive_by_version_and_connection_header() {
     let evs = check(&Case::server(b"GET / HTTP/1.0\r\n\r\n"));
     assert_events!(evs, ["REQUEST GET / 1.0 - []"]);
@@ -176,12 +182,27 @@ fn upgrade_accepted_hands_over_raw_bytes() {
 /// the reads cut, by that rule, which is checked for every cut.
 #[test]
 fn upgrade_declined_reads_the_next_request_from_the_next_read() {
-    let first = b"POST /up HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: x\r\nContent-Length: 3\r\n\r\nabc";
+    let with_body: (&[u8], &[&str]) = (
+        b"POST /up HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: x\r\nContent-Length: 3\r\n\r\nabc",
+        &[
+            "REQUEST POST /up 1.1 ka,upgrade,body [Connection: upgrade, Upgrade: x, Content-Length: 3]",
+            "BODY \"abc\"",
+            "BODY_END []",
+        ],
+    );
+    let without: (&[u8], &[&str]) = (
+        b"GET /up HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n",
+        &["REQUEST GET /up 1.1 ka,upgrade [Connection: upgrade, Upgrade: x]"],
+    );
+    for (first, message) in [with_body, without] {
+        declined_upgrade_then(first, message);
+    }
+}
+
+fn declined_upgrade_then(first: &[u8], message: &[&str]) {
     let next = b"GET /next HTTP/1.1\r\n\r\n";
-    let input = [&first[..], &next[..]].concat();
+    let input = [first, &next[..]].concat();
     let case = Case::server(&input).react(decline_upgrade);
-    let head = "REQUEST POST /up 1.1 ka,upgrade,body [Connection: upgrade, Upgrade: x, Content-Length: 3]";
-    let message = [head, "BODY \"abc\"", "BODY_END []"];
     let with_next: Vec<&str> = message.iter().copied().chain(["REQUEST GET /next 1.1 ka []"]).collect();
     for transport in [Transport::Socket, Transport::Injected] {
         for chunks in cuts(&input) {
@@ -195,7 +216,7 @@ fn upgrade_declined_reads_the_next_request_from_the_next_read() {
             // The next request is seen whole only if the message's last
             // byte ends a read; if the read goes on into the next request,
             // what is left of it is no request (and no error is reported).
-            let want: &[&str] = if ends[completing] == first.len() { &with_next } else { &message };
+            let want: &[&str] = if ends[completing] == first.len() { &with_next } else { message };
             let got = normalize(run(&case, transport, &chunks), &chunks);
             let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
             assert_eq!(lines(&got), want, "{transport:?}, reads of {sizes:?} bytes");
@@ -212,6 +233,7 @@ fn parse_errors() {
         (b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", "CLIENT_ERROR HPE_INVALID_HEADER_TOKEN parsed=19 raw=\"GET / HTTP/1.1\\r\\nBad Header: x\\r\\n\\r\\n\""),
         (b"GET / HTTP/2.1\r\n\r\n", "CLIENT_ERROR HPE_INVALID_VERSION parsed=14 raw=\"GET / HTTP/2.1\\r\\n\\r\\n\""),
         (b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", "CLIENT_ERROR HPE_INVALID_CONTENT_LENGTH parsed=34 raw=\"POST / HTTP/1.1\\r\\nContent-Length: 1x\\r\\n\\r\\n\""),
+        (b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", "CLIENT_ERROR HPE_INVALID_HEADER_TOKEN parsed=22 raw=\"GET / HTTP/1.1\\r\\nX: a\\r\\n b\\r\\n\\r\\n\""),
     ];
     for (input, error) in cases {
         let evs = check(&Case::server(input));
@@ -225,6 +247,18 @@ fn parse_errors() {
         "CLIENT_ERROR HPE_INVALID_CHUNK_SIZE parsed=54 \
          raw=\"POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n2\\r\\nab\\r\\nzz\\r\\n\"",
     ]);
+    // Content-Length and Transfer-Encoding together: llhttp names the
+    // second of them.
+    let evs = check(&Case::server(b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    assert!(matches!(&evs[0], Ev::ClientError { code, .. } if code == "HPE_INVALID_TRANSFER_ENCODING"), "{evs:?}");
+    let evs = check(&Case::server(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"));
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    assert!(matches!(&evs[0], Ev::ClientError { code, .. } if code == "HPE_INVALID_CONTENT_LENGTH"), "{evs:?}");
+    // A bad trailer.
+    let evs = check(&Case::server(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: 1\r\n\r\n"));
+    assert_eq!(evs.len(), 2, "{evs:?}");
+    assert!(matches!(&evs[1], Ev::ClientError { code, .. } if code == "HPE_INVALID_HEADER_TOKEN"), "{evs:?}");
     // A bad request after a good one in the same read.
     let evs = check(&Case::server(b"GET / HTTP/1.1\r\n\r\nBAD / HTTP/1.1\r\n\r\n"));
     assert_events!(evs, [
