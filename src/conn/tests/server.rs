@@ -309,8 +309,32 @@ fn eof_between_messages_is_no_error() {
     assert_events!(evs, ["REQUEST GET / 1.0 - []", "END"]);
 }
 
-/// maxHeaderSize counts what a read leaves open (Node checks it in the
-/// parser's callbacks, per read): legitimately per read, so not split.
+/// maxHeaderSize: Node counts the url and the field names and values as
+/// llhttp hands them over (spans a read leaves open included) and fails
+/// once the count reaches the limit. Where it fails depends on the reads;
+/// whether it fails does not: the same bytes are counted however they are
+/// cut.
+#[test]
+fn header_overflow_does_not_depend_on_the_cut() {
+    let mut cfg = ConnConfig::default();
+    cfg.limits.max_header_size = 64;
+    // Counted: "/abc" (4) + "X-Name" (6) + the value.
+    let head = |value_len: usize| format!("GET /abc HTTP/1.1\r\nX-Name: {}\r\n\r\n", "v".repeat(value_len));
+    for (value_len, fails) in [(53, false), (54, true), (80, true)] {
+        let input = head(value_len);
+        let case = Case { cfg: cfg.clone(), ..Case::server(input.as_bytes()) };
+        for transport in [Transport::Socket, Transport::Injected] {
+            for chunks in cuts(input.as_bytes()) {
+                let evs = normalize(run(&case, transport, &chunks), &chunks);
+                let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+                let overflow = evs.iter().any(|e| matches!(e, Ev::ClientError { code, .. } if code == "HPE_HEADER_OVERFLOW"));
+                assert_eq!(overflow, fails, "{value_len}-byte value, {transport:?}, reads of {sizes:?}: {evs:?}");
+                assert_eq!(evs.len(), 1, "{evs:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn header_overflow() {
     let mut cfg = ConnConfig::default();
