@@ -17,6 +17,9 @@ pub mod stream;
 pub mod timers;
 pub mod write_queue;
 
+#[cfg(test)]
+pub(crate) mod tests;
+
 pub use config::ConnConfig;
 pub use role::{Client, Role, RoleKind, Server};
 

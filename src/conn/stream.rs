@@ -16,6 +16,10 @@ pub enum Stream {
     Unix(Watched),
     Threads(crate::io::threads::Socket),
     Virtual,
+    /// Tests only: an in-memory socket (`conn::tests::mock`) that reads
+    /// what a test feeds it and takes writes as far as the test lets it.
+    #[cfg(test)]
+    Mock(super::tests::mock::MockSocket),
 }
 
 impl Stream {
@@ -23,6 +27,8 @@ impl Stream {
         match self {
             Stream::Tcp(w) | Stream::Unix(w) => Some(w),
             Stream::Threads(_) | Stream::Virtual => None,
+            #[cfg(test)]
+            Stream::Mock(_) => None,
         }
     }
     /// Whether it is a TCP socket (either driver's).
@@ -35,6 +41,10 @@ impl Stream {
         if let Stream::Threads(s) = self {
             return s.poll_read_ready(cx);
         }
+        #[cfg(test)]
+        if let Stream::Mock(m) = self {
+            return m.poll_read_ready(cx);
+        }
         match self.watched() {
             Some(w) => w.poll_read_ready(cx),
             None => Poll::Pending,
@@ -44,6 +54,10 @@ impl Stream {
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Stream::Threads(s) = self {
             return s.poll_write_ready(cx);
+        }
+        #[cfg(test)]
+        if let Stream::Mock(m) = self {
+            return m.poll_write_ready(cx);
         }
         match self.watched() {
             Some(w) => w.poll_write_ready(cx),
@@ -57,6 +71,8 @@ impl Stream {
             Stream::Tcp(w) | Stream::Unix(w) => w.read_once(buf, max),
             Stream::Threads(s) => s.try_read_buf(buf, max).map(Read::Some),
             Stream::Virtual => Err(io::ErrorKind::WouldBlock.into()),
+            #[cfg(test)]
+            Stream::Mock(m) => m.read_once(buf, max),
         }
     }
 
@@ -66,6 +82,8 @@ impl Stream {
             Stream::Tcp(w) | Stream::Unix(w) => w.try_write_vectored(bufs),
             Stream::Threads(s) => s.try_write_vectored(bufs),
             Stream::Virtual => Err(io::ErrorKind::Unsupported.into()),
+            #[cfg(test)]
+            Stream::Mock(m) => m.try_write_vectored(bufs),
         }
     }
 
@@ -78,10 +96,16 @@ impl Stream {
             Stream::Tcp(w) | Stream::Unix(w) => Some(socket2::SockRef::from(w.socket())),
             Stream::Threads(s) => Some(s.sock_ref()),
             Stream::Virtual => None,
+            #[cfg(test)]
+            Stream::Mock(_) => None,
         }
     }
     /// Half-closes the write side (FIN).
     pub fn shutdown_write(&self) {
+        #[cfg(test)]
+        if let Stream::Mock(m) = self {
+            m.shutdown(false);
+        }
         if let Some(sock) = self.sock() {
             let _ = sock.shutdown(std::net::Shutdown::Write);
         }
@@ -89,6 +113,10 @@ impl Stream {
     /// Shuts down both directions at once, so the peer sees the close now
     /// rather than when the connection's task next runs.
     pub fn shutdown_both(&self) {
+        #[cfg(test)]
+        if let Stream::Mock(m) = self {
+            m.shutdown(true);
+        }
         if let Some(sock) = self.sock() {
             let _ = sock.shutdown(std::net::Shutdown::Both);
         }
@@ -100,6 +128,10 @@ impl Stream {
     /// Makes the coming close abortive (SO_LINGER with a zero timeout): the
     /// peer gets an RST instead of a FIN, as `uv_tcp_close_reset` does.
     pub fn set_linger_zero(&self) {
+        #[cfg(test)]
+        if let Stream::Mock(m) = self {
+            m.set_linger_zero();
+        }
         if let Some(sock) = self.sock() {
             let _ = sock.set_linger(Some(std::time::Duration::ZERO));
         }
