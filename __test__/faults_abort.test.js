@@ -20,6 +20,11 @@ const { test } = require('node:test');
 const assert = require('node:assert');
 const { once } = require('node:events');
 const { T, IMPLS, start, stop, connect } = require('./_both');
+const rshttp = require('..');
+const { binding } = require('../lib/native');
+
+/** rshttp's servers here run on I/O threads (RSHTTP_IO_THREADS). */
+const ioThreads = Number(process.env.RSHTTP_IO_THREADS) > 0;
 
 /** Resolves after `ms`. */
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -166,11 +171,19 @@ test("client resets (RST) mid-request-body: ECONNRESET 'clientError', 'aborted',
 
 /**
  * The client writes `bytes` and resets the connection at once, so the data
- * and the RST reach the server together; resolves to the server's
+ * and the RST reach the server together (`apart`: once the server has read
+ * the data, so the RST comes in a later wake-up); resolves to the server's
  * 'clientError' events and requests.
+ *
+ * "Together" is what node:http sees when the client runs on its own JS
+ * thread: its loop polls after the client's turn. rshttp's I/O threads
+ * (RSHTTP_IO_THREADS) poll while that turn runs and would read the data
+ * alone, so they are held during it (`binding.ioThreadsHold`) and find
+ * both in one wake-up, as the loop does.
  */
-async function resetWithData(http, bytes) {
+async function resetWithData(http, bytes, { apart = false } = {}) {
   const log = [];
+  let serverSocket;
   const server = await start(http, (req, res) => {
     if (afterHandler(req, res)) return;
     log.push(['request', req.method, req.url]);
@@ -181,13 +194,25 @@ async function resetWithData(http, bytes) {
     log.push(['server', 'clientError', err.code, err.message]);
     socket.destroy();
   });
+  server.on('connection', (socket) => { serverSocket = socket; });
   const { port } = server.address();
   const done = guardUncaught();
   try {
     const c = await connect(port);
     c.on('error', () => {});
-    c.write(bytes);
-    c.resetAndDestroy();
+    const hold = !apart && http === rshttp && ioThreads;
+    if (hold) assert.strictEqual(binding.ioThreadsHold(true), true, 'I/O threads held');
+    try {
+      c.write(bytes);
+      if (apart) {
+        const until = Date.now() + 5000;
+        while (!(serverSocket && serverSocket.bytesRead >= bytes.length) && Date.now() < until) await delay(5);
+        assert.strictEqual(serverSocket.bytesRead, bytes.length);
+      }
+      c.resetAndDestroy();
+    } finally {
+      if (hold) binding.ioThreadsHold(false);
+    }
     // The server has nothing to answer: wait until it saw the close.
     const until = Date.now() + 5000;
     while (log.length === 0 && Date.now() < until) await delay(10);
@@ -206,7 +231,17 @@ test('RST arriving with part of a head: the data then the end of stream, as libu
     const logs = {};
     for (const [name, http] of IMPLS) logs[name] = await resetWithData(http, bytes);
     if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(logs));
-    assert.ok(logs['node:http'].some((e) => e[1] === 'clientError'));
+    assert.ok(logs['node:http'].some((e) => e[0] === 'server' && e[1] === 'clientError' && e[2] !== 'ECONNRESET'));
+    assert.deepStrictEqual(logs.rshttp, logs['node:http'], bytes);
+  }
+});
+
+test('RST after the server read part of a head: ECONNRESET, as libuv reports a reset in a later wake-up to node:http', T, async () => {
+  for (const bytes of ['GET /partial HTTP/1.1\r\nHo', 'POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234']) {
+    const logs = {};
+    for (const [name, http] of IMPLS) logs[name] = await resetWithData(http, bytes, { apart: true });
+    if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(logs));
+    assert.ok(logs['node:http'].some((e) => e[0] === 'server' && e[1] === 'clientError' && e[2] === 'ECONNRESET'));
     assert.deepStrictEqual(logs.rshttp, logs['node:http'], bytes);
   }
 });

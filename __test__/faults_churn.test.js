@@ -8,7 +8,8 @@
  * every connection it saw, its connection count (`getConnections`,
  * `_connections`) is back to 0, the core holds no connection (no leak),
  * and `server.close()` completes. The events the server emitted are
- * compared with node:http's where they do not depend on timing.
+ * compared with node:http's where they do not depend on timing (on the
+ * I/O threads, whether an RST is read with its data does).
  */
 
 const { test } = require('node:test');
@@ -18,6 +19,9 @@ const { once } = require('node:events');
 const { execSync } = require('node:child_process');
 const { IMPLS, start } = require('./_both');
 const { binding } = require('../lib/native');
+
+/** rshttp's servers here run on I/O threads (RSHTTP_IO_THREADS). */
+const ioThreads = Number(process.env.RSHTTP_IO_THREADS) > 0;
 
 const TOTAL = 10_000;
 const BATCH = 250;
@@ -138,7 +142,20 @@ test('10,000 connections opened and dropped: still serving, no connection left, 
   const perConnection = (x, total) => Object.fromEntries(Object.entries(x.counts.clientError)
     .map(([code, n]) => [code, n / total]));
   assert.deepStrictEqual(perConnection(r['node:http'], NODE_TOTAL), { HPE_INVALID_EOF_STATE: 0.5 });
-  assert.deepStrictEqual(perConnection(r.rshttp, TOTAL), perConnection(r['node:http'], NODE_TOTAL));
+  if (!ioThreads) {
+    assert.deepStrictEqual(perConnection(r.rshttp, TOTAL), perConnection(r['node:http'], NODE_TOTAL));
+  } else {
+    // node:http polls after the client's turn, so an RST comes with its
+    // data; the I/O threads poll during it and may read the data alone,
+    // and then, as libuv does for a reset in a later wake-up, report
+    // ECONNRESET (faults_abort.test.js checks both cases exactly). Still
+    // one 'clientError' per connection that sent part of a head, and a
+    // reset only from the quarter that reset.
+    const { HPE_INVALID_EOF_STATE: eof = 0, ECONNRESET: reset = 0, ...other } = r.rshttp.counts.clientError;
+    assert.deepStrictEqual(other, {}, 'no other clientError');
+    assert.strictEqual(eof + reset, TOTAL / 2, 'one clientError per connection with part of a head');
+    assert.ok(reset <= TOTAL / 4, `${reset} ECONNRESET from ${TOTAL / 4} connections that reset`);
+  }
   // The core forgot every connection.
   const until = Date.now() + 2000;
   while (coreConns() > coreBefore && Date.now() < until) await delay(10);

@@ -66,9 +66,10 @@ async function startTimed(http, clientErrors, { listener }) {
  * Sends `prefix` at once, then `trickle` one byte every BYTE_EVERY ms until
  * the server closes; resolves to what came back and when the server closed.
  */
-async function trickle(port, prefix, slow, idleFirst) {
+async function trickle(port, prefix, slow, idleFirst, onClose) {
   const c = await connect(port);
   c.on('error', () => {});
+  if (onClose) c.on('close', onClose);
   c.setEncoding('latin1');
   let got = '';
   c.on('data', (d) => { got += d; });
@@ -90,13 +91,34 @@ async function trickle(port, prefix, slow, idleFirst) {
   return { wire: normalizeDate(got), ms: closedAt, sent };
 }
 
+/**
+ * Resolves once every socket the server accepted has closed (or after 2 s).
+ * The client's 'close' comes before the server reads the client's FIN (one
+ * loop turn later): stopping the server in between destroys its socket
+ * unread, and a 'clientError' from that end (HPE_INVALID_EOF_STATE) is then
+ * never emitted. The two implementations run side by side with their own
+ * timers, so without this wait either one could stop in that window alone.
+ */
+async function serverSocketsClosed(sockets) {
+  let timer;
+  await Promise.race([
+    Promise.all(sockets.filter((s) => !s.destroyed).map((s) => once(s, 'close'))),
+    new Promise((resolve) => { timer = setTimeout(resolve, 2000); }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Runs the slow-client scenario against one implementation. */
-async function slowCase(http, { prefix, slow, listener, idleFirst = 0 }) {
+async function slowCase(http, { prefix, slow, listener, idleFirst = 0, stopAtClose = false }) {
   const clientErrors = [];
   const server = await startTimed(http, clientErrors, { listener });
+  const sockets = [];
+  server.on('connection', (socket) => sockets.push(socket));
   try {
     const { port } = server.address();
-    const pending = trickle(port, prefix, slow, idleFirst);
+    // `stopAtClose`: the server's connections are destroyed as the client's
+    // 'close' is emitted, before the server reads the client's FIN.
+    const pending = trickle(port, prefix, slow, idleFirst, stopAtClose && (() => server.closeAllConnections()));
     // Meanwhile another client is served normally.
     await delay(300);
     const c = await connect(port);
@@ -106,6 +128,7 @@ async function slowCase(http, { prefix, slow, listener, idleFirst = 0 }) {
     c.end('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     await once(c, 'close');
     const r = await pending;
+    await serverSocketsClosed(sockets);
     return { ...r, other: normalizeDate(other), clientErrors };
   } finally {
     await stop(server);
@@ -147,6 +170,18 @@ test('slowloris head after 600 ms of silence: the clock starts at the first byte
 test("slowloris head with a 'clientError' listener: the listener answers, as node:http", T, async () => {
   const { node } = await compare({ prefix: '', slow: SLOW_HEAD, listener: 'answer' }, HEADERS_TIMEOUT);
   assert.strictEqual(node.wire, 'HTTP/1.1 408 Custom\r\nConnection: close\r\n\r\n');
+  // The listener half-closes; the client's FIN then ends the head
+  // mid-message: parser.finish() fails, and socketOnEnd hands that to
+  // socketOnError, which emits 'clientError' again (its "ignore further
+  // errors" only removes the socket's 'error' listener).
+  assert.deepStrictEqual(node.clientErrors, [['ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout'], ['HPE_INVALID_EOF_STATE', 'Parse Error']]);
+});
+
+test("slowloris head with a 'clientError' listener, the server stopped at the client's close: no 'clientError' from the unread end, as node:http", T, async () => {
+  // Node reads nothing more from a socket once it is destroyed: the FIN the
+  // client sent before its 'close' is never read, so no second error.
+  const { node } = await compare({ prefix: '', slow: SLOW_HEAD, listener: 'answer', stopAtClose: true }, HEADERS_TIMEOUT);
+  assert.deepStrictEqual(node.clientErrors, [['ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout']]);
 });
 
 test("slowloris head with a 'clientError' listener that does nothing: parsing goes on, as node:http", T, async () => {

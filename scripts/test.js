@@ -3,7 +3,10 @@
 
 // npm test: the Rust tests (`cargo test --lib`: the protocol layer and the
 // connection core over virtual streams), the unit tests (`node --test
-// __test__/`), a short fixed-seed differential fuzzing run
+// __test__/`), the fault tests again on 2 I/O threads (FAULT_TESTS with
+// RSHTTP_IO_THREADS=2: each compares rshttp with node:http on raw-socket
+// scenarios, and the I/O threads meet them with other timing), a short
+// fixed-seed differential fuzzing run
 // (scripts/fuzz-diff.js with FUZZ_SHORT: node:http and rshttp must answer
 // every case alike), the ecosystem suite
 // (scripts/ecosystem.js: real npm packages over rshttp and node:http), then
@@ -13,6 +16,7 @@
 // its own ratchet lines). All always run; the exit code is 1 if any failed.
 
 const { spawnSync } = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const CONFORMANCE_SIDES = ['all', 'server'];
@@ -28,9 +32,14 @@ const FUZZ_SHORT = ['--seed', '1', '--cases', '300', '--client-cases', '150', '-
 
 const root = path.join(__dirname, '..');
 
-function run(title, args, command = process.execPath) {
-  process.stdout.write(`\n== ${title}: ${command === process.execPath ? 'node' : command} ${args.join(' ')}\n`);
-  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+/** The unit test files that also run on the I/O threads: the fault tests. */
+const FAULT_TESTS = fs.readdirSync(path.join(root, '__test__'))
+  .filter((f) => /^faults_.*\.test\.js$/.test(f)).sort().map((f) => path.join('__test__', f));
+
+function run(title, args, command = process.execPath, env = {}) {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+  process.stdout.write(`\n== ${title}: ${vars}${command === process.execPath ? 'node' : command} ${args.join(' ')}\n`);
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   if (r.error) {
     process.stderr.write(`${title}: ${r.error.message}\n`);
     return false;
@@ -40,6 +49,7 @@ function run(title, args, command = process.execPath) {
 
 const rust = run('rust tests', ['test', '--lib', '--quiet'], 'cargo');
 const unit = run('unit tests', ['--test', '__test__/']);
+const faults = run('fault tests (I/O threads 2)', ['--test', ...FAULT_TESTS], process.execPath, { RSHTTP_IO_THREADS: '2' });
 const fuzz = run('fuzz:diff (short)', [path.join('scripts', 'fuzz-diff.js'), ...FUZZ_SHORT]);
 const ecosystem = run('ecosystem', [path.join('scripts', 'ecosystem.js')]);
 let conformance = true;
@@ -53,6 +63,7 @@ for (const threads of CONFORMANCE_IO_THREADS) {
 }
 
 process.stdout.write(`\nnpm test: rust tests ${rust ? 'passed' : 'FAILED'}, unit tests ${unit ? 'passed' : 'FAILED'}, ` +
+  `fault tests on I/O threads ${faults ? 'passed' : 'FAILED'}, ` +
   `fuzz:diff (short) ${fuzz ? 'passed' : 'FAILED'}, ` +
   `ecosystem ${ecosystem ? 'passed' : 'FAILED'}, conformance ${conformance ? 'passed' : 'FAILED'}\n`);
-process.exitCode = rust && unit && fuzz && ecosystem && conformance ? 0 : 1;
+process.exitCode = rust && unit && faults && fuzz && ecosystem && conformance ? 0 : 1;

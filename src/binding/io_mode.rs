@@ -78,6 +78,14 @@ pub fn set_io_threads(env: Env, workers: u32) -> Result<u32> {
     Ok(n)
 }
 
+/// A test aid: holds every I/O thread (`on`), or releases them; see
+/// `io::threads::hold`. False if the threads are not running or not all
+/// could be held.
+#[napi(js_name = "ioThreadsHold", catch_unwind)]
+pub fn io_threads_hold(on: bool) -> bool {
+    threads::hold(on)
+}
+
 /// Makes this environment's threadsafe function if it has none, and has
 /// its event queue wake it.
 fn ensure_sink(env: &Env) -> Result<()> {

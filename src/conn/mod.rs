@@ -248,6 +248,9 @@ impl Conn {
             if at.chunk == chunks.len() {
                 return Ok(0);
             }
+            if let Some(e) = &at.failed {
+                q.note_failure(e);
+            }
         }
         q.seal();
         for (i, c) in chunks[at.chunk..].iter().enumerate() {

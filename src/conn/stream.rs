@@ -33,7 +33,10 @@ impl Stream {
     }
     /// Whether it is a TCP socket (either driver's).
     fn is_tcp(&self) -> bool {
-        matches!(self, Stream::Tcp(_) | Stream::Threads(crate::io::threads::Socket::Tcp(_)))
+        match self {
+            Stream::Threads(s) => s.is_tcp(),
+            s => matches!(s, Stream::Tcp(_)),
+        }
     }
     /// Ready once the socket is readable; otherwise the waker is stored in
     /// the socket's single reader slot.
@@ -69,7 +72,7 @@ impl Stream {
     pub fn read_once(&self, buf: &mut BytesMut, max: usize) -> io::Result<Read> {
         match self {
             Stream::Tcp(w) | Stream::Unix(w) => w.read_once(buf, max),
-            Stream::Threads(s) => s.try_read_buf(buf, max).map(Read::Some),
+            Stream::Threads(s) => s.try_read_buf(buf, max).map(|(n, last)| if last { Read::Last(n) } else { Read::Some(n) }),
             Stream::Virtual => Err(io::ErrorKind::WouldBlock.into()),
             #[cfg(test)]
             Stream::Mock(m) => m.read_once(buf, max),

@@ -37,6 +37,19 @@ pub struct WriteQueue {
     /// JS asked to be told when the queue empties.
     pub want_drain: bool,
     pub state: WriteState,
+    /// The first hard write error, kept for the task to report: a write
+    /// from the JS thread that met the peer's reset took the socket's
+    /// error, so the next write would only say EPIPE (Node reports that
+    /// first error).
+    failed: Option<io::Error>,
+}
+
+/// A copy of `e` (its OS error number, else its kind).
+fn copy_error(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(n) => io::Error::from_raw_os_error(n),
+        None => e.kind().into(),
+    }
 }
 
 impl WriteQueue {
@@ -112,9 +125,27 @@ impl WriteQueue {
         }
     }
 
+    /// Notes a hard error a write met (the first one stays).
+    pub fn note_failure(&mut self, e: &io::Error) {
+        if self.failed.is_none() {
+            self.failed = Some(copy_error(e));
+        }
+    }
+
     /// Writes what is queued as far as `stream` takes it; true once the
-    /// queue is empty.
+    /// queue is empty. After a hard error, that first error again.
     pub fn flush(&mut self, stream: &Stream) -> io::Result<bool> {
+        if let Some(e) = &self.failed {
+            return Err(copy_error(e));
+        }
+        let res = self.flush_queue(stream);
+        if let Err(e) = &res {
+            self.note_failure(e);
+        }
+        res
+    }
+
+    fn flush_queue(&mut self, stream: &Stream) -> io::Result<bool> {
         if self.bufs.is_empty() {
             // The usual case: one response (or a few pipelined ones) staged.
             while !self.staged.is_empty() {
@@ -146,16 +177,17 @@ impl WriteQueue {
 }
 
 /// Where a write of several chunks stopped: the first chunk not wholly
-/// written and how much of it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// written and how much of it was, and the hard error that stopped it.
+#[derive(Debug, Default)]
 pub struct WrittenUpTo {
     pub chunk: usize,
     pub offset: usize,
+    pub failed: Option<io::Error>,
 }
 
 /// Writes `chunks` in order straight to `stream`, as far as it takes them
-/// now (an error stops it like a full socket: the task meets the error on
-/// its next write). Returns where it stopped.
+/// now (an error stops it like a full socket: the task reports it, see
+/// `WriteQueue::note_failure`). Returns where it stopped.
 pub fn write_through(stream: &Stream, chunks: &[&[u8]]) -> WrittenUpTo {
     let mut at = WrittenUpTo::default();
     let skip_empty = |at: &mut WrittenUpTo| {
@@ -189,7 +221,12 @@ pub fn write_through(stream: &Stream, chunks: &[&[u8]]) -> WrittenUpTo {
                 skip_empty(&mut at);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+            Err(e) => {
+                if e.kind() != io::ErrorKind::WouldBlock {
+                    at.failed = Some(e);
+                }
+                break;
+            }
         }
     }
     at

@@ -7,10 +7,11 @@
 pub mod socket;
 pub mod timer;
 
-use crate::guard::contain;
+use crate::guard::{contain, lock};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use std::task::{Context, Poll};
 use tokio::runtime::{Handle, Runtime};
 
@@ -42,6 +43,50 @@ pub fn start(workers: usize) -> std::io::Result<usize> {
 /// The runtime's handle, once started.
 pub fn handle() -> Option<&'static Handle> {
     RUNTIME.get().map(Runtime::handle)
+}
+
+/// `hold`'s state: whether the threads are held, and how many are.
+static HOLD: Mutex<(bool, usize)> = Mutex::new((false, 0));
+static HOLD_CHANGED: Condvar = Condvar::new();
+/// How long `hold` keeps the threads at most, should nothing release them.
+const HOLD_MAX: Duration = Duration::from_secs(2);
+
+/// A test aid: `hold(true)` occupies every I/O thread (none polls sockets
+/// or runs tasks) and returns once all are held (true) or after a second
+/// (false); `hold(false)` releases them, as does `HOLD_MAX`. What the
+/// sockets receive meanwhile is then found in one wake-up, as the JS
+/// thread's loop finds it after a turn of JS (the fault tests: data and a
+/// reset sent in one turn).
+pub fn hold(on: bool) -> bool {
+    let Some(rt) = RUNTIME.get() else { return false };
+    let mut st = lock(&HOLD);
+    if !on {
+        st.0 = false;
+        HOLD_CHANGED.notify_all();
+        return true;
+    }
+    let workers = rt.metrics().num_workers();
+    if !st.0 {
+        st.0 = true;
+        for _ in 0..workers {
+            rt.spawn(async {
+                let until = Instant::now() + HOLD_MAX;
+                let mut st = lock(&HOLD);
+                st.1 += 1;
+                HOLD_CHANGED.notify_all();
+                while st.0 && Instant::now() < until {
+                    st = HOLD_CHANGED.wait_timeout(st, until - Instant::now()).map_or_else(|e| e.into_inner().0, |r| r.0);
+                }
+                st.1 -= 1;
+                HOLD_CHANGED.notify_all();
+            });
+        }
+    }
+    let until = Instant::now() + Duration::from_secs(1);
+    while st.1 < workers && Instant::now() < until {
+        st = HOLD_CHANGED.wait_timeout(st, until - Instant::now()).map_or_else(|e| e.into_inner().0, |r| r.0);
+    }
+    st.1 >= workers
 }
 
 /// What a task's owner does if a poll of it panics.
