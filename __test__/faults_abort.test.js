@@ -50,15 +50,21 @@ function track(log, label, emitter, names) {
   }
 }
 
-/** Fails on an 'uncaughtException' during the scenario (the handler would otherwise hide it). */
-function guardUncaught() {
+/**
+ * Runs `scenario`, then stops `server`; fails on an 'uncaughtException'
+ * during the scenario (the handler would otherwise hide it).
+ */
+async function guarded(server, scenario) {
   const seen = [];
   const onErr = (err) => seen.push(err);
   process.on('uncaughtException', onErr);
-  return () => {
+  try {
+    return await scenario();
+  } finally {
     process.removeListener('uncaughtException', onErr);
-    return seen;
-  };
+    await stop(server);
+    assert.deepStrictEqual(seen.map(String), []);
+  }
 }
 
 /** A request works on the server after the fault. */
@@ -120,8 +126,7 @@ async function abortMidBody(http, { halfClose = false, reset = false, clientErro
     });
   }
   const { port } = server.address();
-  const done = guardUncaught();
-  try {
+  await guarded(server, async () => {
     const c = await connect(port);
     c.on('error', () => {});
     let wire = '';
@@ -141,11 +146,7 @@ async function abortMidBody(http, { halfClose = false, reset = false, clientErro
     await within(5000, "req and res 'close'", allClosed);
     await delay(50); // let any late event show up in the log
     await assertStillServes(port);
-  } finally {
-    const uncaught = done();
-    await stop(server);
-    assert.deepStrictEqual(uncaught.map(String), []);
-  }
+  });
   return log;
 }
 
@@ -196,8 +197,7 @@ async function resetWithData(http, bytes, { apart = false } = {}) {
   });
   server.on('connection', (socket) => { serverSocket = socket; });
   const { port } = server.address();
-  const done = guardUncaught();
-  try {
+  await guarded(server, async () => {
     const c = await connect(port);
     c.on('error', () => {});
     const hold = !apart && http === rshttp && ioThreads;
@@ -218,11 +218,7 @@ async function resetWithData(http, bytes, { apart = false } = {}) {
     while (log.length === 0 && Date.now() < until) await delay(10);
     await delay(100);
     await assertStillServes(port);
-  } finally {
-    const uncaught = done();
-    await stop(server);
-    assert.deepStrictEqual(uncaught.map(String), []);
-  }
+  });
   return log;
 }
 
@@ -293,8 +289,7 @@ async function abortMidResponse(http, { rst }) {
     socket.destroy();
   });
   const { port } = server.address();
-  const done = guardUncaught();
-  try {
+  await guarded(server, async () => {
     const c = await connect(port);
     c.on('error', () => {});
     c.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -312,11 +307,7 @@ async function abortMidResponse(http, { rst }) {
     await delay(50);
     log.push(['wrote everything', wrote >= total]);
     await assertStillServes(port);
-  } finally {
-    const uncaught = done();
-    await stop(server);
-    assert.deepStrictEqual(uncaught.map(String), []);
-  }
+  });
   return log;
 }
 
