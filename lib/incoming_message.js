@@ -135,6 +135,27 @@ class IncomingMessage extends Readable {
     this[kTrailersDistinct] = val;
   }
 
+  /**
+   * `this.headers[name]` (`name` in lower case), read from the raw list
+   * while the `headers` object is not built (or assigned) yet, so an
+   * internal look-up does not build it.
+   */
+  _headerValue(name) {
+    const view = this[kHeaders];
+    if (view) return view[name];
+    const raw = this.rawHeaders;
+    const count = this[kHeadersCount];
+    let box = null;
+    for (let i = 0; i < count; i += 2) {
+      const f = raw[i];
+      if (f.length === name.length && f.toLowerCase() === name) {
+        box ||= {};
+        this._addHeaderLine(f, raw[i + 1], box);
+      }
+    }
+    return box === null ? undefined : box[name];
+  }
+
   /** Builds a `headers`-style object from the first `count` raw entries with `add`. */
   _buildView(raw, count, add) {
     const dest = {};
