@@ -984,6 +984,18 @@ OutgoingMessage.prototype._flushOutput = function _flushOutput(socket) {
   if (n <= 0) return undefined;
 
   const outputData = this.outputData;
+  if (n === 1 && socket[kWriteDirect] !== undefined) {
+    // One chunk (usually a whole request or response, head and body) goes
+    // straight to the socket when it can take it; its callback follows on
+    // the next tick, as a Writable's would.
+    const { data, encoding, callback } = outputData[0];
+    if (socket[kWriteDirect](data, encoding, null)) {
+      this.outputData = [];
+      this._onPendingData(-this.outputSize);
+      this.outputSize = 0;
+      return afterDirectWrite(callback);
+    }
+  }
   socket.cork();
   let ret;
   for (let i = 0; i < n; i++) {
