@@ -4,6 +4,7 @@
 // and the trailer views are built from it only when first read.
 
 const { Readable, finished } = require('stream');
+const { lowerCaseName } = require('./http_common');
 
 const kHeaders = Symbol('kHeaders');
 const kHeadersDistinct = Symbol('kHeadersDistinct');
@@ -215,7 +216,7 @@ class IncomingMessage extends Readable {
 
   /** Adds one field to a `headers`-style object with Node's duplicate rules. */
   _addHeaderLine(field, value, dest) {
-    field = field.toLowerCase();
+    field = lowerCaseName(field);
     if (field === 'set-cookie') {
       if (dest[field] !== undefined) dest[field].push(value);
       else dest[field] = [value];
@@ -233,7 +234,7 @@ class IncomingMessage extends Readable {
 
   /** Adds one field to a `headersDistinct`-style object. */
   _addHeaderLineDistinct(field, value, dest) {
-    field = field.toLowerCase();
+    field = lowerCaseName(field);
     if (!dest[field]) dest[field] = [value];
     else dest[field].push(value);
   }
