@@ -89,10 +89,29 @@ function readBytes() {
   const len = readU32();
   pos += len;
   if (b !== batchBuffer) return b.subarray(pos - len, pos);
-  const out = Buffer.allocUnsafe(len);
-  b.copy(out, 0, pos - len, pos);
+  if (len > SLAB_CHUNK_MAX) {
+    const out = Buffer.allocUnsafe(len);
+    b.copy(out, 0, pos - len, pos);
+    return out;
+  }
+  // A view into the current slab, as node:http's chunks are views into the
+  // socket's read buffer: no allocation of its own (a 4 KiB
+  // Buffer.allocUnsafe is not pooled) and one copy.
+  if (slab === null || slabUsed + len > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed = (slabUsed + len + 7) & ~7;
+  out.set(new Uint8Array(b.buffer, b.byteOffset + pos - len, len));
   return out;
 }
+
+/** Where readBytes copies chunks of up to SLAB_CHUNK_MAX bytes out of the shared batch buffer. */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_CHUNK_MAX = 16 * 1024;
+let slab = null;
+let slabUsed = 0;
 /** A length-prefixed field as a latin1 string. */
 function readLatin1() {
   const len = readU32();
