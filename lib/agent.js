@@ -443,15 +443,8 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
   const name = this.getName(options);
   debug('removeSocket', name, 'writable:', socket.writable);
 
-  const pools = socket.writable ? [this.sockets] : [this.sockets, this.freeSockets];
-  for (const pool of pools) {
-    const list = pool[name];
-    if (!list) continue;
-    const at = list.indexOf(socket);
-    if (at === -1) continue;
-    list.splice(at, 1);
-    if (list.length === 0) delete pool[name];
-  }
+  dropFromPool(this.sockets, name, socket);
+  if (!socket.writable) dropFromPool(this.freeSockets, name, socket);
 
   let req;
   const sameName = this.requests[name];
@@ -461,7 +454,7 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
   } else {
     // Only the first queued name is considered, and only when it has no
     // socket of its own (it is then waiting on maxTotalSockets).
-    const [otherName] = Object.keys(this.requests);
+    const otherName = firstKey(this.requests);
     if (otherName !== undefined &&
         !(this.sockets[otherName] && this.sockets[otherName].length)) {
       debug('removeSocket, have a request with different origin, make a socket');
@@ -479,6 +472,24 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
     });
   }
 };
+
+/** Takes `socket` out of `pool[name]`, deleting the entry once empty. */
+function dropFromPool(pool, name, socket) {
+  const list = pool[name];
+  if (!list) return;
+  const at = list.indexOf(socket);
+  if (at === -1) return;
+  list.splice(at, 1);
+  if (list.length === 0) delete pool[name];
+}
+
+/** `Object.keys(object)[0]`, without building the list. */
+function firstKey(object) {
+  for (const key in object) {
+    if (Object.hasOwn(object, key)) return key;
+  }
+  return undefined;
+}
 
 /**
  * Prepares a released socket for the idle pool: TCP keep-alive on, unref'd,

@@ -149,7 +149,7 @@ class IncomingMessage extends Readable {
     let box = null;
     for (let i = 0; i < count; i += 2) {
       const f = raw[i];
-      if (f.length === name.length && f.toLowerCase() === name) {
+      if (f.length === name.length && lowerCaseName(f) === name) {
         box ||= {};
         this._addHeaderLine(f, raw[i + 1], box);
       }
