@@ -189,14 +189,37 @@ Agent.prototype.createConnection = clientSocket.createConnection;
  * @returns {string}
  */
 Agent.prototype.getName = function getName(options = {}) {
-  let name = `${options.host || 'localhost'}:`;
-  if (options.port) name += options.port;
-  name += ':';
-  if (options.localAddress) name += options.localAddress;
-  if (options.family === 4 || options.family === 6) name += `:${options.family}`;
-  if (options.socketPath) name += `:${options.socketPath}`;
-  return name;
+  return nameOf(options.host, options.port, options.localAddress, options.family, options.socketPath);
 };
+
+/**
+ * The last key built, with what it was built from: a pool asks for the same
+ * key on every request, and the same string object is then a key that
+ * property look-ups have seen before (no new string to build and hash).
+ */
+const lastName = { host: '', port: undefined, localAddress: undefined, family: undefined, socketPath: undefined, name: '' };
+
+/** `getName` of these option values. */
+function nameOf(host, port, localAddress, family, socketPath) {
+  const last = lastName;
+  if (last.name !== '' && host === last.host && port === last.port && localAddress === last.localAddress &&
+      family === last.family && socketPath === last.socketPath) {
+    return last.name;
+  }
+  let name = `${host || 'localhost'}:`;
+  if (port) name += port;
+  name += ':';
+  if (localAddress) name += localAddress;
+  if (family === 4 || family === 6) name += `:${family}`;
+  if (socketPath) name += `:${socketPath}`;
+  last.host = host;
+  last.port = port;
+  last.localAddress = localAddress;
+  last.family = family;
+  last.socketPath = socketPath;
+  last.name = name;
+  return name;
+}
 
 /**
  * Finds a socket for `req`: an idle one (per `scheduling`), a new one while
@@ -212,9 +235,20 @@ Agent.prototype.addRequest = function addRequest(req, options, port, localAddres
     options = { __proto__: null, host: options, port, localAddress };
   }
 
-  options = connectionOptionsFor(this, options, req);
-
-  const name = this.getName(options);
+  // The merged connection options (connectionOptionsFor) are only built
+  // when a connection is to be opened or the request waits; a reused idle
+  // socket needs only their pool key, read straight from the two sources
+  // when getName is the agent's own. Spreading into a null-prototype
+  // object is the dearest step of a pooled request.
+  let merged = null;
+  let name;
+  if (this.getName === ownGetName) {
+    checkServerName(this.options, options, req);
+    name = poolKey(this.options, options);
+  } else {
+    merged = connectionOptionsFor(this, options, req);
+    name = this.getName(merged);
+  }
   if (!this.sockets[name]) this.sockets[name] = [];
 
   const idle = this.freeSockets[name];
@@ -234,7 +268,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port, localAddres
     this.sockets[name].push(socket);
   } else if (inUse < this.maxSockets && this.totalSocketCount < this.maxTotalSockets) {
     debug('call onSocket', inUse, idleLeft);
-    this.createSocket(req, options, (err, newSocket) => {
+    this.createSocket(req, merged || connectionOptionsFor(this, options, req), (err, newSocket) => {
       if (err) req.onSocket(newSocket, err);
       else giveSocketToRequest(this, req, newSocket);
     });
@@ -242,7 +276,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port, localAddres
     debug('wait for socket');
     if (!this.requests[name]) this.requests[name] = [];
     // Kept so that a socket freed under another name can serve this request.
-    req[kQueuedOptions] = options;
+    req[kQueuedOptions] = merged || connectionOptionsFor(this, options, req);
     this.requests[name].push(req);
   }
 };
@@ -286,6 +320,38 @@ Agent.prototype.createSocket = function createSocket(req, options, cb) {
   const returned = this.createConnection(options, oncreate);
   if (returned) oncreate(null, returned);
 };
+
+const ownGetName = Agent.prototype.getName;
+
+/**
+ * Option `key` of the merged connection options: the agent's when it has
+ * it (even undefined, as a spread would), else the request's.
+ */
+function pick(agentOptions, options, key) {
+  if (key in agentOptions) return agentOptions[key];
+  return options == null ? undefined : options[key];
+}
+
+/**
+ * `getName(connectionOptionsFor(agent, options, req))` for the agent's own
+ * getName, without building the merged options.
+ */
+function poolKey(agentOptions, options) {
+  return nameOf(pick(agentOptions, options, 'host'), pick(agentOptions, options, 'port'),
+    pick(agentOptions, options, 'localAddress'), pick(agentOptions, options, 'family'),
+    pick(agentOptions, options, 'socketPath'));
+}
+
+/**
+ * The checks connectionOptionsFor makes while filling in `servername` (a
+ * Host header that is not a string throws), without building anything.
+ */
+function checkServerName(agentOptions, options, req) {
+  const servername = pick(agentOptions, options, 'servername');
+  if (servername || servername === '') return;
+  const hostHeader = req.getHeader('host');
+  if (hostHeader) validateString(hostHeader, 'options.headers.host');
+}
 
 /**
  * The request's options overlaid with the agent's (agent wins), with `path`
@@ -377,15 +443,8 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
   const name = this.getName(options);
   debug('removeSocket', name, 'writable:', socket.writable);
 
-  const pools = socket.writable ? [this.sockets] : [this.sockets, this.freeSockets];
-  for (const pool of pools) {
-    const list = pool[name];
-    if (!list) continue;
-    const at = list.indexOf(socket);
-    if (at === -1) continue;
-    list.splice(at, 1);
-    if (list.length === 0) delete pool[name];
-  }
+  dropFromPool(this.sockets, name, socket);
+  if (!socket.writable) dropFromPool(this.freeSockets, name, socket);
 
   let req;
   const sameName = this.requests[name];
@@ -395,7 +454,7 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
   } else {
     // Only the first queued name is considered, and only when it has no
     // socket of its own (it is then waiting on maxTotalSockets).
-    const [otherName] = Object.keys(this.requests);
+    const otherName = firstKey(this.requests);
     if (otherName !== undefined &&
         !(this.sockets[otherName] && this.sockets[otherName].length)) {
       debug('removeSocket, have a request with different origin, make a socket');
@@ -414,6 +473,24 @@ Agent.prototype.removeSocket = function removeSocket(socket, options) {
   }
 };
 
+/** Takes `socket` out of `pool[name]`, deleting the entry once empty. */
+function dropFromPool(pool, name, socket) {
+  const list = pool[name];
+  if (!list) return;
+  const at = list.indexOf(socket);
+  if (at === -1) return;
+  list.splice(at, 1);
+  if (list.length === 0) delete pool[name];
+}
+
+/** `Object.keys(object)[0]`, without building the list. */
+function firstKey(object) {
+  for (const key in object) {
+    if (Object.hasOwn(object, key)) return key;
+  }
+  return undefined;
+}
+
 /**
  * Prepares a released socket for the idle pool: TCP keep-alive on, unref'd,
  * timeout set to the agent's `timeout` (lowered to a server's
@@ -431,7 +508,7 @@ Agent.prototype.keepSocketAlive = function keepSocketAlive(socket) {
 
   const res = socket._httpMessage && socket._httpMessage.res;
   if (res) {
-    const header = res.headers['keep-alive'];
+    const header = typeof res._headerValue === 'function' ? res._headerValue('keep-alive') : res.headers['keep-alive'];
     const match = header ? /^timeout=(\d+)/.exec(header) : null;
     if (match) {
       const hinted = Math.max(Number.parseInt(match[1], 10) * 1000 - SERVER_HINT_MARGIN_MS, 0);

@@ -50,6 +50,33 @@ function timerDuration(msecs, name) {
   return msecs;
 }
 
+/**
+ * The Host header for a host and port (an IPv6 literal bracketed, the port
+ * left out when it is the default), the last one kept: a pool's requests
+ * ask for the same, and the same string is then checked and looked up as
+ * one seen before.
+ */
+const lastHost = { host: '', port: undefined, defaultPort: undefined, header: '' };
+function hostHeaderOf(host, port, defaultPort) {
+  const last = lastHost;
+  if (last.header !== '' && host === last.host && port === last.port && defaultPort === last.defaultPort) {
+    return last.header;
+  }
+  let hostHeader = host;
+  const posColon = hostHeader.indexOf(':');
+  if (posColon !== -1 && hostHeader.includes(':', posColon + 1) && hostHeader.charCodeAt(0) !== 91) {
+    hostHeader = `[${hostHeader}]`;
+  }
+  if (port && +port !== defaultPort) hostHeader += ':' + port;
+  if (typeof host === 'string' && (typeof port === 'number' || typeof port === 'string')) {
+    last.host = host;
+    last.port = port;
+    last.defaultPort = defaultPort;
+    last.header = hostHeader;
+  }
+  return hostHeader;
+}
+
 function isURL(v) {
   return v instanceof URL || Boolean(v && typeof v === 'object' && v.href && v.protocol && v.auth === undefined && v.path === undefined);
 }
@@ -168,14 +195,7 @@ function ClientRequest(input, options, cb) {
       for (let i = 0; i < keys.length; i++) this.setHeader(keys[i], options.headers[keys[i]]);
     }
     if (host && !this.getHeader('host') && setHost) {
-      let hostHeader = host;
-      const hostHeaderPort = port;
-      const posColon = hostHeader.indexOf(':');
-      if (posColon !== -1 && hostHeader.includes(':', posColon + 1) && hostHeader.charCodeAt(0) !== 91) {
-        hostHeader = `[${hostHeader}]`;
-      }
-      if (hostHeaderPort && +hostHeaderPort !== defaultPort) hostHeader += ':' + hostHeaderPort;
-      this.setHeader('Host', hostHeader);
+      this.setHeader('Host', hostHeaderOf(host, port, defaultPort));
     }
     if (options.auth && !this.getHeader('Authorization')) {
       this.setHeader('Authorization', 'Basic ' + Buffer.from(options.auth).toString('base64'));

@@ -8,7 +8,8 @@
 const dns = require('dns');
 const net = require('net');
 const { binding, connections, ref, unref } = require('./native');
-const { ServerSocket, kId, kInfo, kIsPipe, kRefed, kTimeoutMs } = require('./socket');
+const { ServerSocket, kId, kInfo, kIsPipe, kRefed, kTimeoutMs, writableIdle } = require('./socket');
+const { kCanWriteDirect } = require('./http_common');
 const { AbortError, ExceptionWithHostPort, codes, nativeIoError } = require('./errors');
 const { validateAbortSignal, validateFunction, validatePort, validateString } = require('./validators');
 
@@ -306,6 +307,14 @@ class ClientSocket extends ServerSocket {
     super._writev(chunks, cb);
   }
 
+  /**
+   * Direct writes (ServerSocket's kWriteDirect) once connected: a request
+   * on a pooled connection leaves without going through the Writable.
+   */
+  [kCanWriteDirect]() {
+    return !this.connecting && this[kId] !== 0 && this._writev === clientWritev && writableIdle(this);
+  }
+
   _final(cb) {
     if (this.connecting) return this._whenConnected(() => super._final(cb));
     super._final(cb);
@@ -392,5 +401,8 @@ function createConnection(options, listener, extra) {
   const socket = new ClientSocket(options);
   return socket.connect(options, listener);
 }
+
+/** The write path a direct write stands in for (see kCanWriteDirect). */
+const clientWritev = ClientSocket.prototype._writev;
 
 module.exports = { ClientSocket, createConnection, kDoneRequest };

@@ -150,6 +150,30 @@ function directEncoding(encoding) {
   return null;
 }
 
+/**
+ * Lower-cased header names by name as given, for the names seen lately (at
+ * most LOWER_MAX, each at most 64 characters). A name lower-cased afresh is
+ * a new string each time, and a new string as a property key (the header
+ * maps are keyed by lower-case name) sends V8's keyed access to its runtime
+ * to look the string up (a store of a new key costs ~10x a cached one);
+ * the cached string is the same object each time, internalised once.
+ */
+const lowerNames = new Map();
+const LOWER_MAX = 512;
+
+/** `name.toLowerCase()`, the same string object for a name seen lately. */
+function lowerCaseName(name) {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (name.length <= 64) {
+      if (lowerNames.size >= LOWER_MAX) lowerNames.clear();
+      lowerNames.set(name, lower);
+    }
+  }
+  return lower;
+}
+
 /** Header fields Node's parser hands to JS at a time, past the first (kMaxHeaderFieldsCount - 1). */
 const FIELDS_PER_FLUSH = 31;
 
@@ -174,6 +198,7 @@ function keepHeaderLines(raw, maxPairs) {
 
 module.exports = {
   METHODS,
+  lowerCaseName,
   keepHeaderLines,
   kCanWriteDirect,
   kWriteDirect,

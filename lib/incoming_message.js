@@ -4,6 +4,7 @@
 // and the trailer views are built from it only when first read.
 
 const { Readable, finished } = require('stream');
+const { lowerCaseName } = require('./http_common');
 
 const kHeaders = Symbol('kHeaders');
 const kHeadersDistinct = Symbol('kHeadersDistinct');
@@ -135,6 +136,27 @@ class IncomingMessage extends Readable {
     this[kTrailersDistinct] = val;
   }
 
+  /**
+   * `this.headers[name]` (`name` in lower case), read from the raw list
+   * while the `headers` object is not built (or assigned) yet, so an
+   * internal look-up does not build it.
+   */
+  _headerValue(name) {
+    const view = this[kHeaders];
+    if (view) return view[name];
+    const raw = this.rawHeaders;
+    const count = this[kHeadersCount];
+    let box = null;
+    for (let i = 0; i < count; i += 2) {
+      const f = raw[i];
+      if (f.length === name.length && lowerCaseName(f) === name) {
+        box ||= {};
+        this._addHeaderLine(f, raw[i + 1], box);
+      }
+    }
+    return box === null ? undefined : box[name];
+  }
+
   /** Builds a `headers`-style object from the first `count` raw entries with `add`. */
   _buildView(raw, count, add) {
     const dest = {};
@@ -194,7 +216,7 @@ class IncomingMessage extends Readable {
 
   /** Adds one field to a `headers`-style object with Node's duplicate rules. */
   _addHeaderLine(field, value, dest) {
-    field = field.toLowerCase();
+    field = lowerCaseName(field);
     if (field === 'set-cookie') {
       if (dest[field] !== undefined) dest[field].push(value);
       else dest[field] = [value];
@@ -212,7 +234,7 @@ class IncomingMessage extends Readable {
 
   /** Adds one field to a `headersDistinct`-style object. */
   _addHeaderLineDistinct(field, value, dest) {
-    field = field.toLowerCase();
+    field = lowerCaseName(field);
     if (!dest[field]) dest[field] = [value];
     else dest[field].push(value);
   }

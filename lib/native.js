@@ -89,10 +89,29 @@ function readBytes() {
   const len = readU32();
   pos += len;
   if (b !== batchBuffer) return b.subarray(pos - len, pos);
-  const out = Buffer.allocUnsafe(len);
-  b.copy(out, 0, pos - len, pos);
+  if (len > SLAB_CHUNK_MAX) {
+    const out = Buffer.allocUnsafe(len);
+    b.copy(out, 0, pos - len, pos);
+    return out;
+  }
+  // A view into the current slab, as node:http's chunks are views into the
+  // socket's read buffer: no allocation of its own (a 4 KiB
+  // Buffer.allocUnsafe is not pooled) and one copy.
+  if (slab === null || slabUsed + len > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed = (slabUsed + len + 7) & ~7;
+  out.set(new Uint8Array(b.buffer, b.byteOffset + pos - len, len));
   return out;
 }
+
+/** Where readBytes copies chunks of up to SLAB_CHUNK_MAX bytes out of the shared batch buffer. */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_CHUNK_MAX = 16 * 1024;
+let slab = null;
+let slabUsed = 0;
 /** A length-prefixed field as a latin1 string. */
 function readLatin1() {
   const len = readU32();
@@ -131,12 +150,26 @@ function readFields() {
  * are written one after another from ticks). `dirty`: writes wait for a
  * flush; `scheduled`: the microtask is queued.
  */
-const batchState = { active: false, dirty: false, scheduled: false, runningTicks: false };
+const batchState = {
+  active: false, dirty: false, scheduled: false, runningTicks: false, dispatching: false, flushWanted: false,
+};
 
 /** Called by a socket deferring a write. */
 function deferWrite() {
   batchState.dirty = true;
-  scheduleFlush();
+  wantFlush();
+}
+
+/**
+ * A write or a finished response waits for a flush: while the batch's
+ * events are being dispatched, the dispatch loop flushes at its end (and
+ * the microtask is queued then, once per batch, not once per connection:
+ * the ticks run between two connections would run it only to find the
+ * batch still going); otherwise the microtask does.
+ */
+function wantFlush() {
+  if (batchState.dispatching) batchState.flushWanted = true;
+  else scheduleFlush();
 }
 
 /** Queues the flush microtask unless it is queued already. */
@@ -158,7 +191,7 @@ let doneCount = 0;
 function responseDone(id) {
   doneIds[doneCount++] = id;
   if (doneCount === doneIds.length) reportDone();
-  else scheduleFlush();
+  else wantFlush();
 }
 
 function reportDone() {
@@ -186,6 +219,8 @@ function flushBatch() {
  */
 function dispatch() {
   batchState.active = true;
+  batchState.dispatching = true;
+  batchState.flushWanted = false;
   const end = batchEnd;
   let lastId = 0;
   while (pos < end) {
@@ -330,13 +365,20 @@ function dispatch() {
     pos = next;
   }
   b = null;
+  batchState.dispatching = false;
   // Responses written while handling the events leave now; those written by
-  // the ticks they queued wait for the microtask, if one was scheduled.
+  // the ticks the last connection's events queued (which run once this
+  // callback returns) wait for the microtask, queued when the events since
+  // the last `runTicks` wrote or finished something.
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
   }
   if (doneCount !== 0) reportDone();
+  if (batchState.flushWanted) {
+    batchState.flushWanted = false;
+    scheduleFlush();
+  }
   if (!batchState.scheduled) batchState.active = false;
   if (pendingErrors !== null) {
     const errs = pendingErrors;
@@ -367,7 +409,14 @@ const originalNextTick = process.nextTick;
 /** `process.nextTick`, noting that the queue is not empty. */
 process.nextTick = function nextTick(callback) {
   ticks.pending = true;
-  return Reflect.apply(originalNextTick, process, arguments);
+  // Passed on without materialising `arguments` for the common arities.
+  switch (arguments.length) {
+    case 1: return originalNextTick(callback);
+    case 2: return originalNextTick(callback, arguments[1]);
+    case 3: return originalNextTick(callback, arguments[1], arguments[2]);
+    case 4: return originalNextTick(callback, arguments[1], arguments[2], arguments[3]);
+    default: return Reflect.apply(originalNextTick, process, arguments);
+  }
 };
 
 /**
@@ -386,6 +435,9 @@ function runTicks() {
     binding.raiseUncaught(err);
   } finally {
     batchState.runningTicks = false;
+    // What the events so far and these ticks wrote leaves at the batch's
+    // end; the microtask is wanted only for what comes after the last run.
+    batchState.flushWanted = false;
   }
 }
 

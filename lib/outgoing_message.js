@@ -49,6 +49,7 @@ const {
   kCanWriteDirect,
   kWriteDirect,
   directEncoding,
+  lowerCaseName,
 } = require('./http_common');
 
 const isUint8Array = util.types.isUint8Array;
@@ -499,7 +500,7 @@ function matchHeader(self, state, field, value) {
     case 4: case 6: case 7: case 10: case 14: case 17: break;
     default: return;
   }
-  field = field.toLowerCase();
+  field = lowerCaseName(field);
   switch (field) {
     case 'connection':
       state.connection = true;
@@ -552,7 +553,7 @@ OutgoingMessage.prototype.setHeader = function setHeader(name, value) {
 
   let headers = this[kOutHeaders];
   if (headers === null) this[kOutHeaders] = headers = { __proto__: null };
-  headers[name.toLowerCase()] = [name, value];
+  headers[lowerCaseName(name)] = [name, value];
   return this;
 };
 
@@ -588,7 +589,7 @@ OutgoingMessage.prototype.appendHeader = function appendHeader(name, value) {
   validateHeaderName(name);
   validateHeaderValue(name, value);
 
-  const field = name.toLowerCase();
+  const field = lowerCaseName(name);
   const headers = this[kOutHeaders];
   if (headers === null || !headers[field]) return this.setHeader(name, value);
 
@@ -607,7 +608,7 @@ OutgoingMessage.prototype.getHeader = function getHeader(name) {
   validateString(name, 'name');
   const headers = this[kOutHeaders];
   if (headers === null) return;
-  const entry = headers[name.toLowerCase()];
+  const entry = headers[lowerCaseName(name)];
   return entry && entry[1];
 };
 
@@ -636,7 +637,7 @@ OutgoingMessage.prototype.getHeaders = function getHeaders() {
 /** Whether a header is set (case-insensitive). */
 OutgoingMessage.prototype.hasHeader = function hasHeader(name) {
   validateString(name, 'name');
-  return this[kOutHeaders] !== null && !!this[kOutHeaders][name.toLowerCase()];
+  return this[kOutHeaders] !== null && !!this[kOutHeaders][lowerCaseName(name)];
 };
 
 /**
@@ -647,7 +648,7 @@ OutgoingMessage.prototype.removeHeader = function removeHeader(name) {
   validateString(name, 'name');
   if (this._header) throw new ERR_HTTP_HEADERS_SENT('remove');
 
-  const key = name.toLowerCase();
+  const key = lowerCaseName(name);
   switch (key) {
     case 'connection':
       this._removedConnection = true;
@@ -984,6 +985,18 @@ OutgoingMessage.prototype._flushOutput = function _flushOutput(socket) {
   if (n <= 0) return undefined;
 
   const outputData = this.outputData;
+  if (n === 1 && socket[kWriteDirect] !== undefined) {
+    // One chunk (usually a whole request or response, head and body) goes
+    // straight to the socket when it can take it; its callback follows on
+    // the next tick, as a Writable's would.
+    const { data, encoding, callback } = outputData[0];
+    if (socket[kWriteDirect](data, encoding, null)) {
+      this.outputData = [];
+      this._onPendingData(-this.outputSize);
+      this.outputSize = 0;
+      return afterDirectWrite(callback);
+    }
+  }
   socket.cork();
   let ret;
   for (let i = 0; i < n; i++) {

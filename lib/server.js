@@ -30,6 +30,7 @@ const kAddress = Symbol('kAddress');
 const kRefed = Symbol('kRefed');
 const kSockets = Symbol('kSockets');
 const kConn = Symbol('kConn');
+const kReq = Symbol('kReq');
 const kResponseOptions = Symbol('kResponseOptions');
 const kCoreTimeouts = Symbol('kCoreTimeouts');
 const kHandle = Symbol('kHandle');
@@ -82,13 +83,24 @@ function maxHeaderPairs(server) {
 
 function noop() {}
 
-/** Whether the raw header list (first `n` entries) has a field named `name` (lower case). */
-function rawHas(raw, n, name) {
+const HAS_HOST = 1;
+const HAS_EXPECT = 2;
+
+/**
+ * Which of Host and Expect the raw header list (first `n` entries) has, as
+ * HAS_* bits, in one pass (the usual spellings compared before lower-casing).
+ */
+function rawHostExpect(raw, n) {
+  let bits = 0;
   for (let i = 0; i < n; i += 2) {
     const f = raw[i];
-    if (f.length === name.length && f.toLowerCase() === name) return true;
+    if (f.length === 4) {
+      if (f === 'Host' || f === 'host' || f.toLowerCase() === 'host') bits |= HAS_HOST;
+    } else if (f.length === 6) {
+      if (f === 'Expect' || f === 'expect' || f.toLowerCase() === 'expect') bits |= HAS_EXPECT;
+    }
   }
-  return false;
+  return bits;
 }
 
 /** Validates and stores the HTTP options of `createServer`. */
@@ -695,7 +707,7 @@ class HttpConnection {
     const major = flags >> 4;
     req.httpVersionMajor = major;
     req.httpVersionMinor = minor;
-    req.httpVersion = `${major}.${minor}`;
+    req.httpVersion = major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
     req.joinDuplicateHeaders = !!server.joinDuplicateHeaders;
     req.url = url;
     req.method = method;
@@ -774,11 +786,14 @@ class HttpConnection {
     res[kUniqueHeaders] = server[kUniqueHeaders];
     if (socket._httpMessage) this.outgoing.push(res);
     else res.assignSocket(socket);
-    res.on('finish', () => this.resOnFinish(req, res));
+    res[kConn] = this;
+    res[kReq] = req;
+    res.on('finish', resOnFinish);
 
     let handled = false;
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
-      if (server.requireHostHeader && !rawHas(raw, n, 'host')) {
+      const has = rawHostExpect(raw, n);
+      if (server.requireHostHeader && (has & HAS_HOST) === 0) {
         res.writeHead(400, ['Connection', 'close']);
         res.end();
         return;
@@ -793,7 +808,7 @@ class HttpConnection {
         server.emit('dropRequest', req, socket);
         res.writeHead(503);
         res.end();
-      } else if (rawHas(raw, n, 'expect')) {
+      } else if ((has & HAS_EXPECT) !== 0) {
         handled = true;
         if (continueExpression.test(req.headers.expect)) {
           res._expect_continue = true;
@@ -961,7 +976,11 @@ class HttpConnection {
     if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
     res.detachSocket(socket);
     if (this.incoming === req) {
-      if (req.readableEnded) this.incoming = null;
+      // Forgotten (so it can be collected) once ended, as in Node; a request
+      // the core has read to its end is of no further use to this state
+      // either (timeouts, body and end events are for an incomplete one),
+      // so it needs no 'end' listener for that.
+      if (req.readableEnded || req.complete) this.incoming = null;
       else req.on('end', clearIncoming);
     }
     process.nextTick(emitCloseNT, res);
@@ -989,6 +1008,14 @@ function responseOptions(server, socket) {
     server[kResponseOptions] = opts;
   }
   return opts;
+}
+
+/**
+ * A response's 'finish' listener (the server's, added before the handler
+ * runs): one function for all, the connection found on the response.
+ */
+function resOnFinish() {
+  this[kConn].resOnFinish(this[kReq], this);
 }
 
 /**

@@ -295,10 +295,7 @@ class ServerSocket extends net.Socket {
    * replaced by the user.
    */
   [kCanWriteDirect]() {
-    if (this[kOverLimit]) return false;
-    const ws = this._writableState;
-    return ws.length === 0 && ws.corked === 0 && !ws.ending && !ws.destroyed &&
-      !ws.errored && this.write === baseWrite && this._writev === ownWritev;
+    return this._writev === ownWritev && writableIdle(this);
   }
 
   /**
@@ -598,6 +595,18 @@ class ServerSocket extends net.Socket {
 const baseWrite = ServerSocket.prototype.write;
 const ownWritev = ServerSocket.prototype._writev;
 
+/**
+ * Whether nothing is buffered, corked or in flight in `socket`'s Writable,
+ * the core's queue is under its limit, and `write` is not replaced: a
+ * direct write keeps order (the caller checks `_writev` is its class's own).
+ */
+function writableIdle(socket) {
+  if (socket[kOverLimit]) return false;
+  const ws = socket._writableState;
+  return ws.length === 0 && ws.corked === 0 && !ws.ending && !ws.destroyed &&
+    !ws.errored && socket.write === baseWrite;
+}
+
 module.exports = {
   ServerSocket,
   isReadCopy,
@@ -609,4 +618,5 @@ module.exports = {
   kRefed,
   kTimeoutMs,
   kIsPipe,
+  writableIdle,
 };
