@@ -183,14 +183,20 @@ pub fn server_fd(id: u32) -> i32 {
 /// error) while the call returns `gone` (DESIGN.md, bridge rule 9).
 pub(super) fn on_conn<R>(id: u32, gone: R, f: impl FnOnce(&Arc<Conn>) -> R) -> R {
     let Some(c) = registry::get(id) else { return gone };
+    contained_on(&c, || f(&c)).unwrap_or(gone)
+}
+
+/// Runs `f`, a call on connection `c`; a panic in it fails `c` (as in
+/// `on_conn`, without the lookup by id).
+fn contained_on<R>(c: &Conn, f: impl FnOnce() -> R) -> Option<R> {
     let done = contain("a call on a connection", || {
         crate::inject_panic!("napi_conn");
-        f(&c)
+        f()
     });
-    done.unwrap_or_else(|| {
+    if done.is_none() {
         c.fail();
-        gone
-    })
+    }
+    done
 }
 
 /// Runs `f` on connection `id` if it is still open (see `on_conn`).
@@ -314,14 +320,15 @@ pub fn flush_writes() {
     let list = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
     let threaded = list.iter().filter(|c| c.mode == Mode::Threads).count();
     let mut handed: Vec<Arc<Conn>> = Vec::new();
+    // The list holds the connections themselves: no lookup by id (one
+    // that closed since writes nothing, see `Conn::flush`).
     for c in &list {
         if threaded > 1 && c.mode == Mode::Threads {
-            on_conn(c.id, (), |c| {
-                c.hand_over_flush();
+            if contained_on(c, || c.hand_over_flush()).is_some() {
                 handed.push(c.clone());
-            });
+            }
         } else {
-            on_conn(c.id, (), |c| c.flush_deferred());
+            contained_on(c, || c.flush_deferred());
         }
     }
     if !handed.is_empty() {

@@ -453,9 +453,14 @@ impl Conn {
         self.signal(if raw { CTL_UPGRADE_RAW } else { CTL_UPGRADE_HTTP });
     }
 
-    /// Writes queued bytes; true once the queue is empty.
+    /// Writes queued bytes; true once the queue is empty. A closed
+    /// connection (ended, reset or failed) writes nothing more.
     fn flush(&self) -> io::Result<bool> {
-        lock(&self.write).flush(&self.stream)
+        let mut q = lock(&self.write);
+        if q.state == WriteState::Closed {
+            return Ok(true);
+        }
+        q.flush(&self.stream)
     }
 }
 
