@@ -23,14 +23,6 @@ pub enum Stream {
 }
 
 impl Stream {
-    fn watched(&self) -> Option<&Watched> {
-        match self {
-            Stream::Tcp(w) | Stream::Unix(w) => Some(w),
-            Stream::Threads(_) | Stream::Virtual => None,
-            #[cfg(test)]
-            Stream::Mock(_) => None,
-        }
-    }
     /// Whether it is a TCP socket (either driver's).
     fn is_tcp(&self) -> bool {
         match self {
@@ -39,32 +31,24 @@ impl Stream {
         }
     }
     /// Ready once the socket is readable; otherwise the waker is stored in
-    /// the socket's single reader slot.
+    /// the socket's single reader slot. Never for a virtual connection.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Stream::Threads(s) = self {
-            return s.poll_read_ready(cx);
-        }
-        #[cfg(test)]
-        if let Stream::Mock(m) = self {
-            return m.poll_read_ready(cx);
-        }
-        match self.watched() {
-            Some(w) => w.poll_read_ready(cx),
-            None => Poll::Pending,
+        match self {
+            Stream::Tcp(w) | Stream::Unix(w) => w.poll_read_ready(cx),
+            Stream::Threads(s) => s.poll_read_ready(cx),
+            Stream::Virtual => Poll::Pending,
+            #[cfg(test)]
+            Stream::Mock(m) => m.poll_read_ready(cx),
         }
     }
     /// Ready once the socket is writable (see `poll_read_ready`).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Stream::Threads(s) = self {
-            return s.poll_write_ready(cx);
-        }
-        #[cfg(test)]
-        if let Stream::Mock(m) = self {
-            return m.poll_write_ready(cx);
-        }
-        match self.watched() {
-            Some(w) => w.poll_write_ready(cx),
-            None => Poll::Pending,
+        match self {
+            Stream::Tcp(w) | Stream::Unix(w) => w.poll_write_ready(cx),
+            Stream::Threads(s) => s.poll_write_ready(cx),
+            Stream::Virtual => Poll::Pending,
+            #[cfg(test)]
+            Stream::Mock(m) => m.poll_write_ready(cx),
         }
     }
     /// Reads once into `buf`'s spare capacity, at most `max` bytes (see
@@ -92,9 +76,6 @@ impl Stream {
 
     /// The socket (none for a virtual connection).
     pub fn socket(&self) -> Option<socket2::SockRef<'_>> {
-        self.sock()
-    }
-    fn sock(&self) -> Option<socket2::SockRef<'_>> {
         match self {
             Stream::Tcp(w) | Stream::Unix(w) => Some(socket2::SockRef::from(w.socket())),
             Stream::Threads(s) => Some(s.sock_ref()),
@@ -109,7 +90,7 @@ impl Stream {
         if let Stream::Mock(m) = self {
             m.shutdown(false);
         }
-        if let Some(sock) = self.sock() {
+        if let Some(sock) = self.socket() {
             let _ = sock.shutdown(std::net::Shutdown::Write);
         }
     }
@@ -120,13 +101,13 @@ impl Stream {
         if let Stream::Mock(m) = self {
             m.shutdown(true);
         }
-        if let Some(sock) = self.sock() {
+        if let Some(sock) = self.socket() {
             let _ = sock.shutdown(std::net::Shutdown::Both);
         }
     }
     /// The socket's file descriptor, or -1 for a virtual connection.
     pub fn fd(&self) -> i32 {
-        self.sock().map_or(-1, |s| handle_fd(&s))
+        self.socket().map_or(-1, |s| handle_fd(&s))
     }
     /// Makes the coming close abortive (SO_LINGER with a zero timeout): the
     /// peer gets an RST instead of a FIN, as `uv_tcp_close_reset` does.
@@ -135,19 +116,19 @@ impl Stream {
         if let Stream::Mock(m) = self {
             m.set_linger_zero();
         }
-        if let Some(sock) = self.sock() {
+        if let Some(sock) = self.socket() {
             let _ = sock.set_linger(Some(std::time::Duration::ZERO));
         }
     }
     /// Sets TCP_NODELAY; a no-op on unix sockets.
     pub fn set_nodelay(&self, on: bool) {
-        if let (true, Some(sock)) = (self.is_tcp(), self.sock()) {
+        if let (true, Some(sock)) = (self.is_tcp(), self.socket()) {
             let _ = sock.set_tcp_nodelay(on);
         }
     }
     /// Enables or disables TCP keep-alive probes after `delay_ms` of idleness.
     pub fn set_keepalive(&self, on: bool, delay_ms: u64) {
-        if let (true, Some(sock)) = (self.is_tcp(), self.sock()) {
+        if let (true, Some(sock)) = (self.is_tcp(), self.socket()) {
             let _ = sock.set_keepalive(on);
             if on && delay_ms > 0 {
                 let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_millis(delay_ms));
