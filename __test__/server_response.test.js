@@ -566,3 +566,38 @@ test('ServerResponse.call() works for legacy subclassing', () => {
   assert.strictEqual(r.sendDate, true);
   assert.ok(r instanceof require('stream').Stream);
 });
+
+// The same over rshttp's own sockets, where end(string) leaves by the direct
+// write that encodes head and body apart (never joined into one string):
+// the bytes must still be Node's `head + body` in the body's encoding, a
+// header value past ASCII included.
+test('end(string) on a native socket: head and body bytes as Node writes them', async () => {
+  const { IMPLS, start, stop } = require('./_both');
+  const net = require('node:net');
+  const { once } = require('node:events');
+  const cases = {
+    '/utf8': (res) => res.end('h\u00e9llo \u2713'),
+    '/latin1': (res) => res.end('caf\u00e9', 'latin1'),
+    '/default': (res) => res.end('caf\u00e9'),
+    '/writeHead': (res) => { res.writeHead(200, { 'X-B': '\u00fc' }); res.end('\u00fc\u00fc', 'utf8'); },
+  };
+  const wires = {};
+  for (const [name, http] of IMPLS) {
+    const server = await start(http, (req, res) => {
+      res.sendDate = false;
+      res.setHeader('X-A', 'caf\u00e9');
+      cases[req.url](res);
+    });
+    const c = net.connect(server.address().port, '127.0.0.1');
+    const got = [];
+    c.on('data', (d) => got.push(d));
+    for (const path of Object.keys(cases)) c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    c.end();
+    await once(c, 'end');
+    wires[name] = Buffer.concat(got).toString('latin1');
+    await stop(server);
+  }
+  assert.strictEqual(wires.rshttp, wires['node:http']);
+  assert.ok(wires.rshttp.includes('X-A: caf\u00c3\u00a9\r\n'), 'head utf8-encoded with a utf8 body');
+  assert.ok(wires.rshttp.includes('X-A: caf\u00e9\r\n'), 'head latin1 with a latin1 body');
+});

@@ -284,6 +284,13 @@ OutgoingMessage.prototype._send = function _send(data, encoding, callback, byteL
   if (!this._headerSent && this._header !== null) {
     if (typeof data === 'string' &&
         (encoding === 'utf8' || encoding === 'latin1' || !encoding)) {
+      if (this.outputData.length === 0 && writesDirect(this) &&
+          this.socket[kWriteDirect](data, encoding, this._header)) {
+        // The two strings went to the socket as one write, never joined
+        // (V8 would flatten `head + body` to encode it).
+        this._headerSent = true;
+        return afterDirectWrite(callback);
+      }
       data = this._header + data;
     } else if (this.outputData.length === 0 && writesDirect(this) &&
                this.socket[kWriteDirect](data, encoding, this._header)) {

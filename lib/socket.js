@@ -300,7 +300,8 @@ class ServerSocket extends net.Socket {
 
   /**
    * Writes a short string or buffer straight into the core's queue (see
-   * kCanWriteDirect), after `head` (a latin1 string, or null) if given,
+   * kCanWriteDirect), after `head` (a string, or null) if given: latin1
+   * before a buffer, in a string's own encoding before a string,
    * counting bytesWritten; false if it did not. Inside a batch the write
    * leaves with the batch's others; otherwise at once.
    */
@@ -309,9 +310,17 @@ class ServerSocket extends net.Socket {
     const now = !batchState.active;
     let r;
     if (head !== null) {
-      if (typeof data === 'string' || head.length > 16384) return false;
-      if (!now) deferWrite();
-      r = binding.connWriteDeferredString(this[kId], head, true, data, now);
+      if (head.length > 16384) return false;
+      if (typeof data === 'string') {
+        // Head and body in the body's encoding, as Node writes `head + body`.
+        const how = directEncoding(encoding);
+        if (how === null) return false;
+        if (!now) deferWrite();
+        r = binding.connWriteDeferredStrings(this[kId], head, data, how === 'latin1', now);
+      } else {
+        if (!now) deferWrite();
+        r = binding.connWriteDeferredString(this[kId], head, true, data, now);
+      }
       if (r < 0) return false;
     } else if (typeof data === 'string') {
       const how = directEncoding(encoding);

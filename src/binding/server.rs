@@ -244,6 +244,29 @@ pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool
     on_conn(id, -1, |c| write_string(env, c, head, latin1, body.as_deref().unwrap_or(&[]), now == Some(true)))
 }
 
+/// `connWriteDeferredString` for a head and a string body (latin1, or else
+/// UTF-8, both in that encoding as Node writes `head + body`), each encoded
+/// straight into the staged bytes: V8 never flattens the two into one.
+#[napi(js_name = "connWriteDeferredStrings", catch_unwind)]
+pub fn conn_write_deferred_strings(env: Env, id: u32, head: Unknown, body: Unknown, latin1: bool, now: Option<bool>) -> i64 {
+    on_conn(id, -1, |c| {
+        // SAFETY: napi calls on the JS thread with live string handles.
+        let (Some(h), Some(b)) = (unsafe { string_units(env.raw(), head.raw()) }, unsafe { string_units(env.raw(), body.raw()) }) else {
+            return -1;
+        };
+        let per_unit = if latin1 { 1 } else { 3 };
+        let (room_h, room_b) = (h * per_unit + 1, b * per_unit + 1);
+        let res = c.write_deferred_with(room_h + room_b, |buf| {
+            // SAFETY: as above; `buf` has `room_h + room_b` bytes spare,
+            // and the first encoding leaves at least `room_b` of them.
+            let n = unsafe { encode_string(env.raw(), head.raw(), latin1, buf, room_h)? };
+            let m = unsafe { encode_string(env.raw(), body.raw(), latin1, buf, room_b)? };
+            Some(n + m)
+        });
+        deferred_result(c, res, now == Some(true))
+    })
+}
+
 /// `connWriteDeferredString` on an open connection.
 fn write_string(env: Env, c: &Arc<Conn>, head: Unknown, latin1: bool, body: &[u8], now: bool) -> i64 {
     // SAFETY: napi calls on the JS thread with a live string handle.
@@ -256,6 +279,11 @@ fn write_string(env: Env, c: &Arc<Conn>, head: Unknown, latin1: bool, body: &[u8
         buf.extend_from_slice(body);
         Some(n + body.len())
     });
+    deferred_result(c, res, now)
+}
+
+/// What the string writes return (see `connWriteDeferredString`).
+fn deferred_result(c: &Arc<Conn>, res: std::result::Result<(usize, usize, bool), crate::conn::WriteError>, now: bool) -> i64 {
     match res {
         Ok((written, queued, first)) => {
             let queued = send_deferred(c.clone(), queued, first, now);
