@@ -570,7 +570,7 @@ test('ServerResponse.call() works for legacy subclassing', () => {
 // The same over rshttp's own sockets, where end(string) leaves by the direct
 // write that encodes head and body apart (never joined into one string):
 // the bytes must still be Node's `head + body` in the body's encoding, a
-// header value past ASCII included.
+// header value past ASCII included (and a head all ASCII).
 test('end(string) on a native socket: head and body bytes as Node writes them', async () => {
   const { IMPLS, start, stop } = require('./_both');
   const net = require('node:net');
@@ -580,6 +580,7 @@ test('end(string) on a native socket: head and body bytes as Node writes them', 
     '/latin1': (res) => res.end('caf\u00e9', 'latin1'),
     '/default': (res) => res.end('caf\u00e9'),
     '/writeHead': (res) => { res.writeHead(200, { 'X-B': '\u00fc' }); res.end('\u00fc\u00fc', 'utf8'); },
+    '/ascii-head': (res) => { res.removeHeader('X-A'); res.end('h\u00e9llo \u2713'); },
   };
   const wires = {};
   for (const [name, http] of IMPLS) {
