@@ -364,12 +364,18 @@ function dispatch() {
     }
     pos = next;
   }
+  // The last connection's ticks run here too, as between two connections,
+  // rather than once this callback returns: what they write (a response
+  // sent from a request's 'end') then leaves with the batch's other writes
+  // (with I/O threads, in the one hand-over) instead of being written at
+  // once on its own from the JS thread.
+  if (lastId !== 0 && ticks.pending) runTicks();
   b = null;
   batchState.dispatching = false;
   // Responses written while handling the events leave now; those written by
-  // the ticks the last connection's events queued (which run once this
-  // callback returns) wait for the microtask, queued when the events since
-  // the last `runTicks` wrote or finished something.
+  // ticks queued since (which run once this callback returns) wait for the
+  // microtask, queued when the events since the last `runTicks` wrote or
+  // finished something.
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
