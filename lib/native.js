@@ -238,7 +238,7 @@ function dispatch() {
       break;
     }
     if (id !== lastId) {
-      if (lastId !== 0 && ticks.pending) runTicks();
+      if (lastId !== 0) runTicks();
       lastId = id;
     }
     const conn = connections.get(id);
@@ -369,7 +369,7 @@ function dispatch() {
   // sent from a request's 'end') then leaves with the batch's other writes
   // (with I/O threads, in the one hand-over) instead of being written at
   // once on its own from the JS thread.
-  if (lastId !== 0 && ticks.pending) runTicks();
+  if (lastId !== 0) runTicks();
   b = null;
   batchState.dispatching = false;
   // Responses written while handling the events leave now; those written by
@@ -405,27 +405,6 @@ function badBatch(kind, at, end) {
 }
 
 /**
- * Whether the nextTick queue may hold something: set by `process.nextTick`
- * (wrapped below) and by this module's own microtasks that stand for
- * Node's ticks (`afterEvents`); cleared when `runTicks` ran them.
- */
-const ticks = { pending: false };
-
-const originalNextTick = process.nextTick;
-/** `process.nextTick`, noting that the queue is not empty. */
-process.nextTick = function nextTick(callback) {
-  ticks.pending = true;
-  // Passed on without materialising `arguments` for the common arities.
-  switch (arguments.length) {
-    case 1: return originalNextTick(callback);
-    case 2: return originalNextTick(callback, arguments[1]);
-    case 3: return originalNextTick(callback, arguments[1], arguments[2]);
-    case 4: return originalNextTick(callback, arguments[1], arguments[2], arguments[3]);
-    default: return Reflect.apply(originalNextTick, process, arguments);
-  }
-};
-
-/**
  * Runs the nextTick queue and microtasks now, between two connections'
  * events of one batch: Node handles each socket's read in a callback of its
  * own, whose end runs them. A tick that throws is raised at once as Node's
@@ -433,7 +412,6 @@ process.nextTick = function nextTick(callback) {
  * the throw left behind), and the batch goes on.
  */
 function runTicks() {
-  ticks.pending = false;
   batchState.runningTicks = true;
   try {
     process._tickCallback();
@@ -447,9 +425,11 @@ function runTicks() {
   }
 }
 
-/** Queues `fn` as a microtask that stands for one of Node's ticks (see `ticks`). */
+/**
+ * Queues `fn` as a microtask that stands for one of Node's ticks: it runs
+ * with the connection's other ticks (`runTicks`).
+ */
 function afterEvents(fn) {
-  ticks.pending = true;
   queueMicrotask(fn);
 }
 
