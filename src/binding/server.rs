@@ -259,7 +259,7 @@ pub fn conn_write_deferred_strings(env: Env, id: u32, head: Unknown, body: Unkno
         let res = c.write_deferred_with(room_h + room_b, |buf| {
             // SAFETY: as above; `buf` has `room_h + room_b` bytes spare,
             // and the first encoding leaves at least `room_b` of them.
-            let n = unsafe { encode_string(env.raw(), head.raw(), latin1, buf, room_h)? };
+            let n = unsafe { encode_head(env.raw(), head.raw(), latin1, buf, room_h)? };
             let m = unsafe { encode_string(env.raw(), body.raw(), latin1, buf, room_b)? };
             Some(n + m)
         });
@@ -305,6 +305,27 @@ fn send_deferred(c: std::sync::Arc<crate::conn::Conn>, queued: usize, first: boo
         DEFERRED.with(|d| d.borrow_mut().push(c));
     }
     queued
+}
+
+/// `encode_string` for a message head. In UTF-8 too the head is first
+/// written as latin1 (a copy of V8's one-byte string, where UTF-8 checks
+/// each byte as it goes) and kept if all ASCII, then the same bytes. Heads
+/// hold no character past U+00FF (Node rejects them: ERR_INVALID_CHAR,
+/// ERR_UNESCAPED_CHARACTERS), so latin1 loses nothing; a non-ASCII head is
+/// written again as UTF-8.
+///
+/// # Safety
+/// As `encode_string`.
+unsafe fn encode_head(env: napi::sys::napi_env, value: napi::sys::napi_value, latin1: bool, buf: &mut BytesMut, room: usize) -> Option<usize> {
+    let start = buf.len();
+    // SAFETY: the caller's contract.
+    let n = unsafe { encode_string(env, value, true, buf, room)? };
+    if latin1 || buf[start..].is_ascii() {
+        return Some(n);
+    }
+    buf.truncate(start);
+    // SAFETY: the caller's contract.
+    unsafe { encode_string(env, value, false, buf, room) }
 }
 
 /// The length of JS string `value` in UTF-16 units (no pass over it).
