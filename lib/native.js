@@ -145,13 +145,13 @@ function readFields() {
 
 /**
  * While a batch is being handled, sockets defer their writes, which then
- * leave together, one syscall per connection: at the end of the batch, and
- * from a microtask for what the ticks it queued wrote (pipelined responses
- * are written one after another from ticks). `dirty`: writes wait for a
- * flush; `scheduled`: the microtask is queued.
+ * leave together, one syscall per connection, at the end of the batch (with
+ * what the ticks its events queued wrote: the dispatch loop runs them);
+ * responses finished outside a batch are reported from a microtask.
+ * `dirty`: writes wait for a flush; `scheduled`: the microtask is queued.
  */
 const batchState = {
-  active: false, dirty: false, scheduled: false, runningTicks: false, dispatching: false, flushWanted: false,
+  active: false, dirty: false, scheduled: false, runningTicks: false, dispatching: false,
 };
 
 /** Called by a socket deferring a write. */
@@ -162,14 +162,12 @@ function deferWrite() {
 
 /**
  * A write or a finished response waits for a flush: while the batch's
- * events are being dispatched, the dispatch loop flushes at its end (and
- * the microtask is queued then, once per batch, not once per connection:
- * the ticks run between two connections would run it only to find the
- * batch still going); otherwise the microtask does.
+ * events are being dispatched (their ticks included, which the dispatch
+ * loop runs itself), the loop flushes at its end; otherwise the microtask
+ * does.
  */
 function wantFlush() {
-  if (batchState.dispatching) batchState.flushWanted = true;
-  else scheduleFlush();
+  if (!batchState.dispatching) scheduleFlush();
 }
 
 /** Queues the flush microtask unless it is queued already. */
@@ -220,7 +218,6 @@ function flushBatch() {
 function dispatch() {
   batchState.active = true;
   batchState.dispatching = true;
-  batchState.flushWanted = false;
   const end = batchEnd;
   let lastId = 0;
   while (pos < end) {
@@ -372,19 +369,13 @@ function dispatch() {
   if (lastId !== 0) runTicks();
   b = null;
   batchState.dispatching = false;
-  // Responses written while handling the events leave now; those written by
-  // ticks queued since (which run once this callback returns) wait for the
-  // microtask, queued when the events since the last `runTicks` wrote or
-  // finished something.
+  // What the events and their ticks wrote, and the responses they finished,
+  // leave now.
   if (batchState.dirty) {
     batchState.dirty = false;
     binding.flushWrites();
   }
   if (doneCount !== 0) reportDone();
-  if (batchState.flushWanted) {
-    batchState.flushWanted = false;
-    scheduleFlush();
-  }
   if (!batchState.scheduled) batchState.active = false;
   if (pendingErrors !== null) {
     const errs = pendingErrors;
@@ -419,9 +410,6 @@ function runTicks() {
     binding.raiseUncaught(err);
   } finally {
     batchState.runningTicks = false;
-    // What the events so far and these ticks wrote leaves at the batch's
-    // end; the microtask is wanted only for what comes after the last run.
-    batchState.flushWanted = false;
   }
 }
 
