@@ -10,6 +10,7 @@
 //! thread would allocate every staging buffer afresh and the I/O threads
 //! free them: glibc then trims and regrows its heap, a page fault or so
 //! per request on the JS thread.
+use crate::guard::lock;
 use bytes::BytesMut;
 use std::cell::RefCell;
 use std::sync::Mutex;
@@ -34,7 +35,7 @@ static SHARED: Mutex<Vec<BytesMut>> = Mutex::new(Vec::new());
 pub fn take() -> BytesMut {
     let mut buf = POOL
         .with(|p| p.borrow_mut().pop())
-        .or_else(|| SHARED.lock().ok().and_then(|mut s| s.pop()))
+        .or_else(|| lock(&SHARED).pop())
         .unwrap_or_default();
     buf.clear();
     buf.reserve(READ_BUFFER_SIZE);
@@ -57,10 +58,9 @@ pub fn give(buf: BytesMut) {
     }) else {
         return;
     };
-    if let Ok(mut s) = SHARED.lock() {
-        if s.len() < MAX_SHARED {
-            s.push(buf);
-        }
+    let mut shared = lock(&SHARED);
+    if shared.len() < MAX_SHARED {
+        shared.push(buf);
     }
 }
 
