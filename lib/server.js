@@ -607,12 +607,15 @@ function adoptSocket(server, socket) {
   // The core parses injected bytes asynchronously: hold the event loop only
   // until it has parsed everything handed to it, as a JS parser would.
   state.onSocketData = (data) => events.inject(data);
-  socket.on('end', () => state.onEnd(socket));
-  socket.on('close', () => {
+  // The stream's end and close are handled once the core has parsed what
+  // the stream gave before them, as they would follow a synchronous
+  // parser's work (with I/O threads the parse is a hand-over away).
+  socket.on('end', () => events.afterParsed(() => state.onEnd(socket)));
+  socket.on('close', () => events.afterParsed(() => {
     binding.connDestroy(state.connId);
     events.settle();
     server[kSockets].delete(socket);
-  });
+  }));
   server[kSockets].add(socket);
   return state;
 }
@@ -622,12 +625,27 @@ class ForeignEvents {
   constructor(state) {
     this.state = state;
     this.input = new InjectedInput(state.connId);
+    /** What waits for the core to parse everything injected so far. */
+    this.waiting = [];
+    /** The core has closed the virtual connection: nothing more is parsed. */
+    this.closed = false;
   }
   inject(data) {
-    this.input.inject(data);
+    if (!this.closed) this.input.inject(data);
+  }
+  /** Runs `fn` now if the core has parsed everything injected, else once it has (or closed). */
+  afterParsed(fn) {
+    if (this.closed || this.input.parsed === this.input.injected) fn();
+    else this.waiting.push(fn);
   }
   onInjected(total) {
-    this.input.acknowledge(total);
+    if (this.input.acknowledge(total)) this.runWaiting();
+  }
+  runWaiting() {
+    const fns = this.waiting;
+    if (fns.length === 0) return;
+    this.waiting = [];
+    for (const fn of fns) fn();
   }
   settle() {
     this.input.settle();
@@ -655,7 +673,9 @@ class ForeignEvents {
   onDrain() {}
   onEnd() {}
   onClose() {
+    this.closed = true;
     this.settle();
+    this.runWaiting();
   }
 }
 
