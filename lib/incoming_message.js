@@ -5,6 +5,7 @@
 
 const { Readable, finished } = require('stream');
 const { lowerCaseName } = require('./http_common');
+const { tickDrains } = require('./native');
 
 const kHeaders = Symbol('kHeaders');
 const kHeadersDistinct = Symbol('kHeadersDistinct');
@@ -12,6 +13,8 @@ const kHeadersCount = Symbol('kHeadersCount');
 const kTrailers = Symbol('kTrailers');
 const kTrailersDistinct = Symbol('kTrailersDistinct');
 const kTrailersCount = Symbol('kTrailersCount');
+/** The tick drain before which `pushEnd` said 'readable' early (-1: it did not). */
+const kReadableSaidIn = Symbol('kReadableSaidIn');
 
 /** Fields of which Node keeps only the first occurrence. */
 const SINGLE_VALUED = new Set([
@@ -91,6 +94,25 @@ class IncomingMessage extends Readable {
     this[kTrailers] = null;
     this[kTrailersDistinct] = null;
     this[kTrailersCount] = 0;
+    this[kReadableSaidIn] = -1;
+  }
+
+  /**
+   * Readable's `on`; and a 'readable' listener added by a tick queued
+   * before the end was pushed early (`pushEnd`) hears the 'readable' it
+   * would have heard had the end's 'readable' waited for its own tick.
+   */
+  on(ev, fn) {
+    const out = super.on(ev, fn);
+    if (ev === 'readable' && this[kReadableSaidIn] === tickDrains.count) sayReadableLate(this);
+    return out;
+  }
+
+  /** EventEmitter's `prependListener`, with the same late 'readable' as `on`. */
+  prependListener(ev, fn) {
+    const out = super.prependListener(ev, fn);
+    if (ev === 'readable' && this[kReadableSaidIn] === tickDrains.count) sayReadableLate(this);
+    return out;
   }
 
   get connection() {
@@ -249,9 +271,114 @@ class IncomingMessage extends Readable {
   }
 }
 
+/**
+ * `push(null)` for a message nobody reads or listens to: the 'readable'
+ * Readable says for an end (heard by no listener) is said now rather than
+ * on a tick of its own, as Readable does for an end pushed outside a read.
+ * Only where the next ticks to run are `runTicks`' (a connection's events
+ * in a batch): a 'readable' listener that a tick queued before then adds
+ * hears it again (`on`).
+ */
+function pushEnd(req) {
+  const rs = req._readableState;
+  if (req._eventsCount === 0 && rs.flowing === null && rs.sync) {
+    rs.sync = false;
+    req[kReadableSaidIn] = tickDrains.count;
+  }
+  req.push(null);
+}
+
+/** For `on`: the 'readable' pushEnd said early, said again on a tick, as Readable's emitReadable_ says it. */
+function sayReadableLate(req) {
+  req[kReadableSaidIn] = -1;
+  process.nextTick(emitReadableLate, req);
+}
+
+function emitReadableLate(req) {
+  const rs = req._readableState;
+  if (!rs.destroyed && !rs.errored && (rs.length || rs.ended)) {
+    req.emit('readable');
+    rs.emittedReadable = false;
+  }
+  rs.needReadable = !rs.flowing && !rs.ended && rs.length <= rs.highWaterMark;
+  while (rs.flowing && req.read() !== null);
+}
+
+/**
+ * Whether `req` can be dumped by `dumpEnded`: ended with nothing buffered,
+ * and neither read nor listened to for its data.
+ */
+function isEndedUnread(req) {
+  const rs = req._readableState;
+  return !req._dumped && rs.ended && rs.length === 0 && rs.flowing === null && !rs.readableListening &&
+    !rs.resumeScheduled && !rs.endEmitted && !rs.destroyed && req.listenerCount('data') === 0;
+}
+
+/**
+ * `req._dump()` for a message `isEndedUnread` accepts: Readable's resume(),
+ * then its resume_, endReadableNT, destroy and 'close' ticks as they run on
+ * an ended, empty stream, with the same state changes on the same ticks,
+ * without `read()`'s general machinery, and the auto-destroy's ticks
+ * without the destroy() call whose `_destroy` only passes on a tick. Each
+ * step that finds a listener on `req`, or `req` changed (paused, read,
+ * destroyed), hands over to Readable from there, so a listener added by
+ * then hears what it would hear on node:http.
+ */
+function dumpEnded(req) {
+  const rs = req._readableState;
+  req._dumped = true;
+  rs.flowing = true;
+  rs.resumeScheduled = true;
+  process.nextTick(resumeEnded, req);
+}
+
+/** Readable's resume_ tick for `dumpEnded`: read(0) finds the end, said on the next tick. */
+function resumeEnded(req) {
+  const rs = req._readableState;
+  if (req._eventsCount !== 0 || rs.flowing !== true || rs.length !== 0 || rs.destroyed || rs.endEmitted) {
+    if (!rs.reading) req.read(0);
+    rs.resumeScheduled = false;
+    req.emit('resume');
+    while (rs.flowing && req.read() !== null);
+    if (rs.flowing && !rs.reading) req.read(0);
+    return;
+  }
+  rs.resumeScheduled = false;
+  process.nextTick(endEnded, req);
+}
+
+/** Readable's endReadableNT for `dumpEnded`: 'end', then the auto-destroy. */
+function endEnded(req) {
+  const rs = req._readableState;
+  if (rs.errored || rs.closeEmitted || rs.endEmitted || rs.length !== 0) return;
+  rs.endEmitted = true;
+  if (req._eventsCount !== 0) {
+    req.emit('end');
+    if (rs.autoDestroy) req.destroy();
+  } else if (rs.autoDestroy) {
+    rs.destroyed = true;
+    process.nextTick(closeEnded, req);
+  }
+}
+
+/** destroy()'s callback tick for `endEnded`: closed; 'close' on the tick after. */
+function closeEnded(req) {
+  req._readableState.closed = true;
+  process.nextTick(emitClose, req);
+}
+
+/** destroy()'s last tick: 'close'. */
+function emitClose(req) {
+  const rs = req._readableState;
+  rs.closeEmitted = true;
+  if (rs.emitClose) req.emit('close');
+}
+
+IncomingMessage.prototype.addListener = IncomingMessage.prototype.on;
+
 function onError(self, error, cb) {
   if (self.listenerCount('error') === 0) cb();
   else cb(error);
 }
 
-module.exports = { IncomingMessage, noteReadStarted, readStart, readStop };
+module.exports = { IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop };

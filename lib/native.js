@@ -410,8 +410,16 @@ function runTicks() {
     binding.raiseUncaught(err);
   } finally {
     batchState.runningTicks = false;
+    tickDrains.count++;
   }
 }
+
+/**
+ * How many times `runTicks` has drained the tick queue: what a connection's
+ * events did can be told apart from what ticks queued before the drain that
+ * follows them did (lib/incoming_message.js, pushEnd).
+ */
+const tickDrains = { count: 0 };
 
 /**
  * Queues `fn` as a microtask that stands for one of Node's ticks: it runs
@@ -503,6 +511,7 @@ module.exports = {
   deferWrite,
   responseDone,
   runTicks,
+  tickDrains,
   InjectedInput,
   connections,
   listeners,

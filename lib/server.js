@@ -16,7 +16,7 @@ const { ServerHandle } = require('./handle');
 const {
   listenDescriptor, listenHandle, takeOverHandle, listensThroughCluster, createAcceptor, closeAcceptor, chmodSocket,
 } = require('./handoff');
-const { IncomingMessage, noteReadStarted, readStart, readStop } = require('./incoming_message');
+const { IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop } = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, keepHeaderLines, STATUS_CODES } = require('./http_common');
@@ -859,7 +859,8 @@ class HttpConnection {
         keepHeaderLines(rawTrailers, maxHeaderPairs(this.server));
         req._addHeaderLines(rawTrailers, rawTrailers.length);
       }
-      req.push(null);
+      if (this.foreign || this.unconsumed) req.push(null);
+      else pushEnd(req);
     }
     readStart(this.socket);
   }
@@ -993,7 +994,10 @@ class HttpConnection {
   resOnFinish(req, res) {
     const socket = this.socket;
     this.incomingQueue.shift();
-    if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
+    if (!req._consuming && !req._readableState.resumeScheduled) {
+      if (isEndedUnread(req)) dumpEnded(req);
+      else req._dump();
+    }
     res.detachSocket(socket);
     if (this.incoming === req) {
       // Forgotten (so it can be collected) once ended, as in Node; a request
