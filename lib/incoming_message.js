@@ -322,14 +322,15 @@ function isEndedUnread(req) {
  * without the destroy() call whose `_destroy` only passes on a tick. Each
  * step that finds a listener on `req`, or `req` changed (paused, read,
  * destroyed), hands over to Readable from there, so a listener added by
- * then hears what it would hear on node:http.
+ * then hears what it would hear on node:http. This is resume()'s part; the
+ * caller runs `resumeEnded` on the next tick (the server: in one tick with
+ * the response's 'close', queued right after it in Node).
  */
 function dumpEnded(req) {
   const rs = req._readableState;
   req._dumped = true;
   rs.flowing = true;
   rs.resumeScheduled = true;
-  process.nextTick(resumeEnded, req);
 }
 
 /** Readable's resume_ tick for `dumpEnded`: read(0) finds the end, said on the next tick. */
@@ -381,4 +382,6 @@ function onError(self, error, cb) {
   else cb(error);
 }
 
-module.exports = { IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop };
+module.exports = {
+  IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop, resumeEnded,
+};

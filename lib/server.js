@@ -16,7 +16,9 @@ const { ServerHandle } = require('./handle');
 const {
   listenDescriptor, listenHandle, takeOverHandle, listensThroughCluster, createAcceptor, closeAcceptor, chmodSocket,
 } = require('./handoff');
-const { IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop } = require('./incoming_message');
+const {
+  IncomingMessage, dumpEnded, isEndedUnread, noteReadStarted, pushEnd, readStart, readStop, resumeEnded,
+} = require('./incoming_message');
 const { ServerResponse, emitCloseNT, kSocketCloseHandled, onServerResponseClose } = require('./server_response');
 const { kUniqueHeaders, parseUniqueHeadersOption } = require('./outgoing_message');
 const { continueExpression, keepHeaderLines, STATUS_CODES } = require('./http_common');
@@ -994,8 +996,10 @@ class HttpConnection {
   resOnFinish(req, res) {
     const socket = this.socket;
     this.incomingQueue.shift();
+    let dumpingEnded = false;
     if (!req._consuming && !req._readableState.resumeScheduled) {
-      if (isEndedUnread(req)) dumpEnded(req);
+      dumpingEnded = isEndedUnread(req);
+      if (dumpingEnded) dumpEnded(req);
       else req._dump();
     }
     res.detachSocket(socket);
@@ -1007,7 +1011,10 @@ class HttpConnection {
       if (req.readableEnded || req.complete) this.incoming = null;
       else req.on('end', clearIncoming);
     }
-    process.nextTick(emitCloseNT, res);
+    // Node's dump queues the request's resume step, then this the
+    // response's 'close': back to back, so one tick can run both.
+    if (dumpingEnded) process.nextTick(resumeThenClose, req, res);
+    else process.nextTick(emitCloseNT, res);
     responseDone(this.connId);
     if (res._last) {
       if (typeof socket.destroySoon === 'function') socket.destroySoon();
@@ -1040,6 +1047,18 @@ function responseOptions(server, socket) {
  */
 function resOnFinish() {
   this[kConn].resOnFinish(this[kReq], this);
+}
+
+/**
+ * The ticks of a dumped request's resume step and its response's 'close',
+ * in that order (the 'close' even if a 'resume' listener throws).
+ */
+function resumeThenClose(req, res) {
+  try {
+    resumeEnded(req);
+  } finally {
+    emitCloseNT(res);
+  }
 }
 
 /**
