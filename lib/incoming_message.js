@@ -3,7 +3,7 @@
 // raw [name, value, ...] list the core delivered; `headers`, `headersDistinct`
 // and the trailer views are built from it only when first read.
 
-const { Readable, finished } = require('stream');
+const { Readable, finished, getDefaultHighWaterMark } = require('stream');
 const { lowerCaseName } = require('./http_common');
 const { tickDrains } = require('./native');
 
@@ -60,8 +60,14 @@ function readStop(socket) {
 
 let lastReadableOptions = { highWaterMark: 16384 };
 
-/** Readable options for a message on a socket with this high-water mark (reused). */
+/**
+ * Readable options for a message on a socket with this high-water mark
+ * (reused); none for the default one, which Readable then takes without
+ * looking up each of its options on an object (lookups that every kind of
+ * stream in the process shares, so V8 cannot specialise them).
+ */
 function readableOptions(highWaterMark) {
+  if (highWaterMark === getDefaultHighWaterMark(false)) return undefined;
   if (lastReadableOptions.highWaterMark !== highWaterMark) lastReadableOptions = { highWaterMark };
   return lastReadableOptions;
 }
