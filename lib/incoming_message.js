@@ -110,14 +110,14 @@ class IncomingMessage extends Readable {
    */
   on(ev, fn) {
     const out = super.on(ev, fn);
-    if (ev === 'readable' && this[kReadableSaidIn] === tickDrains.count) sayReadableLate(this);
+    if (ev === 'readable') sayReadableLate(this);
     return out;
   }
 
   /** EventEmitter's `prependListener`, with the same late 'readable' as `on`. */
   prependListener(ev, fn) {
     const out = super.prependListener(ev, fn);
-    if (ev === 'readable' && this[kReadableSaidIn] === tickDrains.count) sayReadableLate(this);
+    if (ev === 'readable') sayReadableLate(this);
     return out;
   }
 
@@ -294,12 +294,18 @@ function pushEnd(req) {
   req.push(null);
 }
 
-/** For `on`: the 'readable' pushEnd said early, said again on a tick, as Readable's emitReadable_ says it. */
+/**
+ * For a 'readable' listener just added: if pushEnd said the end's
+ * 'readable' early, before the tick drain now running, it is said again on
+ * a tick for this listener.
+ */
 function sayReadableLate(req) {
+  if (req[kReadableSaidIn] !== tickDrains.count) return;
   req[kReadableSaidIn] = -1;
   process.nextTick(emitReadableLate, req);
 }
 
+/** Readable's emitReadable_ step: 'readable', then flowing data if any. */
 function emitReadableLate(req) {
   const rs = req._readableState;
   if (!rs.destroyed && !rs.errored && (rs.length || rs.ended)) {

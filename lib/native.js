@@ -457,10 +457,15 @@ class InjectedInput {
     binding.connInject(this.id, data);
   }
 
+  /** Whether the core has parsed every byte injected so far. */
+  get allParsed() {
+    return this.parsed === this.injected;
+  }
+
   /** Records the core's acknowledgement; true once everything is parsed. */
   acknowledge(total) {
     this.parsed = total;
-    if (this.parsed !== this.injected) return false;
+    if (!this.allParsed) return false;
     this.settle();
     return true;
   }

@@ -637,7 +637,7 @@ class ForeignEvents {
   }
   /** Runs `fn` now if the core has parsed everything injected, else once it has (or closed). */
   afterParsed(fn) {
-    if (this.closed || this.input.parsed === this.input.injected) fn();
+    if (this.closed || this.input.allParsed) fn();
     else this.waiting.push(fn);
   }
   onInjected(total) {
@@ -720,6 +720,16 @@ class HttpConnection {
       this.outgoingData += delta;
       this.onSocketDrain();
     };
+  }
+
+  /**
+   * Whether the core reads this connection's socket itself, as Node's
+   * parser consumes an accepted socket's handle: not a foreign stream, nor
+   * a socket whose own 'data' listeners get its bytes. Then runTicks
+   * follows each batch of its events, as Node's callback scopes would.
+   */
+  get readsOwnSocket() {
+    return !this.foreign && !this.unconsumed;
   }
 
   onRequest(socket, method, url, minor, flags, raw) {
@@ -861,8 +871,8 @@ class HttpConnection {
         keepHeaderLines(rawTrailers, maxHeaderPairs(this.server));
         req._addHeaderLines(rawTrailers, rawTrailers.length);
       }
-      if (this.foreign || this.unconsumed) req.push(null);
-      else pushEnd(req);
+      if (this.readsOwnSocket) pushEnd(req);
+      else req.push(null);
     }
     readStart(this.socket);
   }
@@ -882,7 +892,7 @@ class HttpConnection {
     // Node would. Not when Node's parser runs from a JS call (a foreign
     // stream, or a socket with its own 'data' listeners), where that
     // callback is nested and runs nothing.
-    if (!this.foreign && !this.unconsumed) runTicks();
+    if (this.readsOwnSocket) runTicks();
   }
 
   onBodyEnd(socket, rawTrailers) {
@@ -896,7 +906,7 @@ class HttpConnection {
     // A stream Node did not read itself (foreign, or with 'data' listeners)
     // may still hand the parser what it had buffered, and Node reports
     // that (test-http-server-multiple-client-error.js).
-    if (socket.destroyed && !this.foreign && !this.unconsumed) return;
+    if (socket.destroyed && this.readsOwnSocket) return;
     let err;
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       err = new codes.ERR_HTTP_REQUEST_TIMEOUT();
