@@ -42,6 +42,9 @@ function peersLine(res) {
   return `peers: ${parts.length ? parts.join('; ') : 'none'}`;
 }
 
+/** A load generator this busy (share of its one core) sets the pace. */
+const LOAD_BOUND = 0.95;
+
 const ratioText = (r) => (r === null || r === undefined || !Number.isFinite(r) ? '-' : r.toFixed(2));
 
 // The scaling scenario as a block of its own: one row per point, node,
@@ -51,16 +54,29 @@ function scalingBlock(s, out) {
   const measures = [['rps', 'req/s', 0], ['cpu_us', 'CPU µs/req', 1], ['js_cpu_us', 'JS µs/req', 1]];
   const head = [pad(s.name, 10), pad('point', 14)];
   for (const [, name] of measures) head.push(pad(`node ${name}`, W + 8, true), pad(`rshttp ${name}`, W + 8, true), pad('ratio', 6, true));
+  head.push(pad('load gen busy node/rshttp', 26, true));
   out.push(head.join(' '));
   const points = [];
   for (const k of s.metrics) if (k.point && !points.some((p) => p.id === k.point.id)) points.push(k.point);
+  const metric = (pt, measure) => s.metrics.find((m) => m.point && m.point.id === pt.id && m.point.measure === measure);
+  const pct = (v) => (v === null || v === undefined ? '-' : `${Math.round(v * 100)}%`);
+  let bound = false;
   for (const pt of points) {
     const row = [pad('', 10), pad(pt.label, 14)];
     for (const [measure] of measures) {
-      const k = s.metrics.find((m) => m.point && m.point.id === pt.id && m.point.measure === measure);
+      const k = metric(pt, measure);
       row.push(pad(fmt(k && k.node.median, k || {}), W + 8, true), pad(fmt(k && k.rshttp.median, k || {}), W + 8, true), pad(ratioText(k && k.ratio), 6, true));
     }
+    const busy = metric(pt, 'load_util');
+    if (busy) {
+      const mark = Math.max(busy.node.median || 0, busy.rshttp.median || 0) >= LOAD_BOUND ? ' *' : '  ';
+      bound ||= mark !== '  ';
+      row.push(pad(`${pct(busy.node.median)}/${pct(busy.rshttp.median)}${mark}`, 26, true));
+    }
     out.push(row.join(' '));
+  }
+  if (bound) {
+    out.push(`${pad('', 10)} * the load generator (one core) was at least ${Math.round(LOAD_BOUND * 100)}% busy: req/s there is its ceiling, CPU µs/req compares the servers`);
   }
 }
 
@@ -284,4 +300,4 @@ function write(res, dir) {
   return files;
 }
 
-module.exports = { table, svg, write, verdict, ioThreadsLine, peersLine };
+module.exports = { LOAD_BOUND, table, svg, write, verdict, ioThreadsLine, peersLine };
