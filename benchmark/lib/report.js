@@ -300,4 +300,4 @@ function write(res, dir) {
   return files;
 }
 
-module.exports = { LOAD_BOUND, table, svg, write, verdict, ioThreadsLine, peersLine };
+module.exports = { LOAD_BOUND, label, table, svg, write, verdict, ioThreadsLine, peersLine };
