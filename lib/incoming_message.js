@@ -15,6 +15,8 @@ const kTrailersDistinct = Symbol('kTrailersDistinct');
 const kTrailersCount = Symbol('kTrailersCount');
 /** The tick drain before which `pushEnd` said 'readable' early (-1: it did not). */
 const kReadableSaidIn = Symbol('kReadableSaidIn');
+/** Readable's 'end' tick (endReadableNT) is queued and has not run yet. */
+const kEndQueued = Symbol('kEndQueued');
 
 /** Fields of which Node keeps only the first occurrence. */
 const SINGLE_VALUED = new Set([
@@ -101,6 +103,36 @@ class IncomingMessage extends Readable {
     this[kTrailersDistinct] = null;
     this[kTrailersCount] = 0;
     this[kReadableSaidIn] = -1;
+    this[kEndQueued] = false;
+  }
+
+  /**
+   * Readable's `read`, less its repeats of the 'end' tick. On an ended,
+   * empty message every read() queues Readable's endReadableNT, and once
+   * one is queued the later ones can only find 'end' said (or the stream
+   * errored or closed) and do nothing: a response read to its end queues
+   * four. So while one is pending, `read()` and `read(0)` do only the rest
+   * of what they would there (read() clears emittedReadable) and return
+   * null. `unshift`, which can make the pending tick find data and pass,
+   * lets the next read queue another, as Readable would.
+   */
+  read(n) {
+    const rs = this._readableState;
+    if (rs.length === 0 && rs.ended && !rs.endEmitted) {
+      if (this[kEndQueued] && (n === undefined || n === 0)) {
+        if (n === undefined) rs.emittedReadable = false;
+        return null;
+      }
+      // Every path of read() from here queues the tick first.
+      this[kEndQueued] = true;
+    }
+    return super.read(n);
+  }
+
+  /** Readable's `unshift`; data put back un-queues the 'end' tick (see `read`). */
+  unshift(chunk, encoding) {
+    this[kEndQueued] = false;
+    return super.unshift(chunk, encoding);
   }
 
   /**
