@@ -215,6 +215,9 @@ function flushBatch() {
  * and microtasks; so between two connections' events, what the first one's
  * handlers queued runs (`runTicks`) before the next connection's are seen.
  */
+/** `dispatch`'s last connection id after a read's end: no connection's. */
+const READ_DONE = -1;
+
 function dispatch() {
   batchState.active = true;
   batchState.dispatching = true;
@@ -321,6 +324,11 @@ function dispatch() {
         case EV_READ_COPY: {
           const chunk = readBytes();
           if (conn && conn.onReadCopy) conn.onReadCopy(chunk);
+          // The copy closes its read, as the socket's own 'data' listeners
+          // run last in Node's read callback: the ticks they queued run
+          // before the connection's next events (a later read's, which
+          // the I/O threads may have put in the same batch).
+          lastId = READ_DONE;
           break;
         }
         case EV_DRAIN:
