@@ -209,15 +209,15 @@ function flushBatch() {
   if (doneCount !== 0) reportDone();
 }
 
+/** `dispatch`'s last connection id after a read's end: no connection's. */
+const READ_DONE = -1;
+
 /**
  * Decodes and delivers the batch's events in order. Node handles each
  * socket's read in a callback of its own, whose end runs the nextTick queue
  * and microtasks; so between two connections' events, what the first one's
  * handlers queued runs (`runTicks`) before the next connection's are seen.
  */
-/** `dispatch`'s last connection id after a read's end: no connection's. */
-const READ_DONE = -1;
-
 function dispatch() {
   batchState.active = true;
   batchState.dispatching = true;
