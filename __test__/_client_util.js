@@ -216,6 +216,12 @@ async function body(readable) {
 
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Keeps the JS thread busy for `ms`, as a handler doing synchronous work. */
+function busy(ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
 /** A port that nothing listens on (bound then released). */
 function freePort() {
   return new Promise((resolve) => {
@@ -227,4 +233,4 @@ function freePort() {
   });
 }
 
-module.exports = { rawServer, requestLength, once, body, delay, freePort, Conn };
+module.exports = { rawServer, requestLength, once, body, delay, busy, freePort, Conn };

@@ -9,18 +9,13 @@ const { test } = require('node:test');
 const assert = require('node:assert');
 const nodeHttp = require('node:http');
 const http = require('../index.js');
+const { busy } = require('./_client_util');
 
 const T = { timeout: 10000 };
 const WORK_MS = 50;
 const TIMEOUT_MS = 200;
 /** The timer may fire this much before its time (ms rounding) and no more. */
 const SLACK_MS = 10;
-
-/** Keeps the JS thread busy for `ms`, as a handler doing synchronous work. */
-function busy(ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end);
-}
 
 /**
  * A server whose `/slow` never answers (and `/` answers 'ok'), closed with

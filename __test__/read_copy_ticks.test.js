@@ -13,6 +13,7 @@ const { once } = require('node:events');
 const { test } = require('node:test');
 const assert = require('node:assert');
 const http = require('..');
+const { busy } = require('./_client_util');
 
 /** A child process that sends `parts` to `port`, `gapMs` apart, then waits for the answer. */
 function sendInParts(port, parts, gapMs) {
@@ -31,12 +32,6 @@ function sendInParts(port, parts, gapMs) {
   return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
 }
 
-/** Busy for `ms` on the JS thread: the I/O threads read meanwhile. */
-function block(ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
-}
-
 test('a socket data listener\'s ticks run before the next read\'s events, on the I/O threads', { timeout: 20_000 }, async () => {
   const log = [];
   let done;
@@ -52,8 +47,9 @@ test('a socket data listener\'s ticks run before the next read\'s events, on the
       res.end('ok');
       done();
     });
-    // Both body parts are read while JS is busy, into one batch.
-    block(300);
+    // Both body parts are read while JS is busy (the I/O threads read
+    // meanwhile), into one batch.
+    busy(300);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

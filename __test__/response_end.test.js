@@ -7,11 +7,10 @@
 // (lib/incoming_message.js, read); data put back with unshift must still
 // be read before 'end', whenever it is put back.
 
-const net = require('node:net');
-const { once } = require('node:events');
 const { test } = require('node:test');
 const assert = require('node:assert');
 const { T, IMPLS, start, stop, connect } = require('./_both');
+const { rawServer } = require('./_client_util');
 
 /** The message's state as a line. */
 function state(m) {
@@ -30,12 +29,10 @@ const show = (v) => (v === null ? 'null' : JSON.stringify(String(v)));
  * turns after the response's 'close'.
  */
 async function readResponse(http, raw, reader) {
-  const server = net.createServer((s) => {
-    s.once('data', () => s.write(raw));
-    s.on('error', () => {});
+  const server = await rawServer(async (conn) => {
+    await conn.readRequest();
+    await conn.write(raw);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   const log = [];
   const agent = new http.Agent({ keepAlive: false });
   let response = null;
@@ -45,7 +42,7 @@ async function readResponse(http, raw, reader) {
       log.push(`no close in ${WAIT_MS} ms: ${response && state(response)}`);
       resolve();
     }, WAIT_MS);
-    const req = http.get({ host: '127.0.0.1', port: server.address().port, agent }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: server.port, agent }, (res) => {
       response = res;
       res.on('end', () => {
         log.push(`end: ${state(res)}`);
@@ -64,7 +61,7 @@ async function readResponse(http, raw, reader) {
   });
   if (response) response.destroy();
   agent.destroy();
-  server.close();
+  await server.close();
   return log;
 }
 
