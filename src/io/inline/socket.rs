@@ -104,13 +104,21 @@ extern "C" {
     fn sys_writev(fd: i32, iov: *const IoSlice<'_>, count: i32) -> isize;
 }
 
-/// writev(2): the socket's send path without sendmsg's message header
-/// (SIGPIPE is ignored by Node, so MSG_NOSIGNAL is not needed).
+/// The socket's send path without sendmsg's message header: send(2) for
+/// one buffer (a response's usual shape; the kernel takes it as one range,
+/// without writev's iovec import and file-position checks), writev(2) for
+/// more (SIGPIPE is ignored by Node, so MSG_NOSIGNAL is not needed).
 #[cfg(unix)]
 fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-    // SAFETY: IoSlice is ABI-compatible with iovec on unix; the count is
-    // capped at IOV_MAX's floor.
-    let n = unsafe { sys_writev(os_socket(sock), bufs.as_ptr(), bufs.len().min(1024) as i32) };
+    let fd = os_socket(sock);
+    let n = if let [one] = bufs {
+        // SAFETY: the pointer and length are one live slice's.
+        unsafe { libc::send(fd, one.as_ptr().cast(), one.len(), 0) }
+    } else {
+        // SAFETY: IoSlice is ABI-compatible with iovec on unix; the count is
+        // capped at IOV_MAX's floor.
+        unsafe { sys_writev(fd, bufs.as_ptr(), bufs.len().min(1024) as i32) }
+    };
     if n < 0 {
         Err(io::Error::last_os_error())
     } else {
