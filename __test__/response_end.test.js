@@ -177,3 +177,27 @@ test('request body end as node:http\'s: unshift after the end was found', T, asy
   assert.ok(expected.some((l) => l.startsWith('end:')), `node:http logged no end: ${expected.join(' | ')}`);
   assert.deepStrictEqual(actual, expected);
 });
+
+test('a response read to its end by a data listener queues one end tick', T, async () => {
+  const [, rshttp] = IMPLS[1];
+  let response = null;
+  let endTicks = 0;
+  const nextTick = process.nextTick;
+  process.nextTick = function countTick(fn, ...args) {
+    if (fn.name === 'endReadableNT' && response && args[1] === response) endTicks++;
+    return nextTick.call(process, fn, ...args);
+  };
+  let log;
+  try {
+    log = await readResponse(rshttp, BODY, (res) => {
+      response = res;
+      res.on('data', () => {});
+    });
+  } finally {
+    process.nextTick = nextTick;
+  }
+  assert.ok(log.some((l) => l.startsWith('end:')), log.join(' | '));
+  // Readable queues endReadableNT from read() on taking the last chunk and
+  // again from flow()'s next read(); the second would find 'end' said.
+  assert.strictEqual(endTicks, 1);
+});

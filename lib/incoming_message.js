@@ -125,8 +125,14 @@ class IncomingMessage extends Readable {
       }
       // Every path of read() from here queues the tick first.
       this[kEndQueued] = true;
+      return super.read(n);
     }
-    return super.read(n);
+    const ret = super.read(n);
+    // read() that took the last chunk of an ended message queued the tick
+    // too (its "read past the end" check: NaN, read()'s own n, is never
+    // the count it took).
+    if (n === undefined && rs.length === 0 && rs.ended && !rs.endEmitted) this[kEndQueued] = true;
+    return ret;
   }
 
   /** Readable's `unshift`; data put back un-queues the 'end' tick (see `read`). */
