@@ -76,7 +76,7 @@ impl Watched {
 
     /// Writes `bufs` as far as the socket takes them now.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.try_io(WRITE, |s| writev(s, bufs))
+        self.try_io(WRITE, |s| send_bufs(s, bufs))
     }
 
     /// Forgets `bit`'s readiness (a short read drained the socket, or a
@@ -109,7 +109,7 @@ extern "C" {
 /// without writev's iovec import and file-position checks), writev(2) for
 /// more (SIGPIPE is ignored by Node, so MSG_NOSIGNAL is not needed).
 #[cfg(unix)]
-fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+fn send_bufs(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     let fd = os_socket(sock);
     let n = if let [one] = bufs {
         // SAFETY: the pointer and length are one live slice's.
@@ -128,6 +128,6 @@ fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
 
 /// WSASend with the buffers (socket2's vectored send).
 #[cfg(windows)]
-fn writev(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+fn send_bufs(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     sock.send_vectored(bufs)
 }
