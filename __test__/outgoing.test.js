@@ -157,6 +157,9 @@ for (const [label, headers] of storeCases) {
         { _removedTE: true },
         { statusCode: 204, chunkedEncoding: true },
       ];
+      // The generated Date header is the clock's: the two runs may fall in
+      // different seconds.
+      const dateless = (h) => h.replace(/Date: (?!yesterday)[^\r]*/, 'Date: <date>');
       for (const v of variants) {
         const m = new OM();
         Object.assign(m, v);
@@ -164,12 +167,12 @@ for (const [label, headers] of storeCases) {
         const err = thrown(() => m._storeHeader('GET / HTTP/1.1\r\n', copy));
         results.push({
           err,
-          header: m._header && m._header.replace(/Date: (?!yesterday)[^\r]*/, 'Date: <date>'),
+          header: m._header && dateless(m._header),
           last: m._last,
           chunked: m.chunkedEncoding,
           keepAlive: m.shouldKeepAlive,
           contentLength: m._contentLength,
-          queued: m.outputData.map((o) => String(o.data)),
+          queued: m.outputData.map((o) => dateless(String(o.data))),
           defaultKeepAlive: m._defaultKeepAlive,
         });
       }
