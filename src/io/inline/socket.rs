@@ -98,12 +98,6 @@ pub fn handle_fd(sock: &Socket) -> i32 {
     }
 }
 
-#[cfg(unix)]
-extern "C" {
-    #[link_name = "writev"]
-    fn sys_writev(fd: i32, iov: *const IoSlice<'_>, count: i32) -> isize;
-}
-
 /// The socket's send path without sendmsg's message header: send(2) for
 /// one buffer (a response's usual shape; the kernel takes it as one range,
 /// without writev's iovec import and file-position checks), writev(2) for
@@ -117,7 +111,7 @@ fn send_bufs(sock: &Socket, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     } else {
         // SAFETY: IoSlice is ABI-compatible with iovec on unix; the count is
         // capped at IOV_MAX's floor.
-        unsafe { sys_writev(fd, bufs.as_ptr(), bufs.len().min(1024) as i32) }
+        unsafe { libc::writev(fd, bufs.as_ptr().cast(), bufs.len().min(1024) as i32) }
     };
     if n < 0 {
         Err(io::Error::last_os_error())
