@@ -32,3 +32,20 @@ test('target triples map to napi-rs platform names', () => {
     'darwin-x64', 'darwin-arm64', 'win32-x64-msvc',
   ]);
 });
+
+test('the per-request calls defined by hand check their arguments as #[napi] ones do', () => {
+  const binding = require('../binding.js');
+  const gone = 0xfffffff0; // no connection has this id
+  assert.throws(() => binding.connRef('1', true), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => binding.connPause(gone, undefined), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => binding.connWriteDeferred(gone, 'not a buffer'), { name: 'TypeError', message: /argument 1 must be a Buffer/ });
+  assert.throws(() => binding.clientExpect(gone, 0, {}), { name: 'TypeError', message: /argument 2 must be a number/ });
+  // Right arguments on a connection that is gone: undefined, or -1 for writes.
+  assert.strictEqual(binding.connRef(gone, true), undefined);
+  assert.strictEqual(binding.connPause(gone, false), undefined);
+  assert.strictEqual(binding.clientExpect(gone, 0, 0), undefined);
+  assert.strictEqual(binding.connWrite(gone, Buffer.from('x')), -1);
+  assert.strictEqual(binding.connWriteDeferred(gone, new Uint8Array(1), true), -1);
+  assert.strictEqual(binding.connWriteDeferredString(gone, 'head', true, null, undefined), -1);
+  assert.strictEqual(binding.connWriteDeferredStrings(gone, 'head', 'body', false), -1);
+});

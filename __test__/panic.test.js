@@ -146,6 +146,13 @@ test('a panic in a napi call without a connection throws, and the next call work
   assert.deepStrictEqual(seen.results, [0, 1, 2, 3, 4, 5].map(ok));
 });
 
+test('a panic in a per-request call (defined without #[napi]) throws, and the next call works', () => {
+  const { seen, stderr } = run('binding', 'napi_fast');
+  assert.deepStrictEqual(seen.firstError, { name: 'Error', code: INTERNAL });
+  assert.strictEqual(seen.second, -1);
+  assert.match(stderr, contained);
+});
+
 test('client: a panic in a napi call on the connection fails that request alone', () => {
   // The call that panics is the request's write: EPIPE, as on a closed socket.
   const { seen } = run('client', 'napi_conn');

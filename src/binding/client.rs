@@ -69,14 +69,20 @@ pub fn client_open_virtual() -> Result<u32> {
     Ok(client::open_virtual(queue, client_config()))
 }
 
-/// How the next response is read: bits 1 HEAD request, 2 CONNECT, 4 lenient
-/// parsing; `max_header_size` 0 for the default.
-#[napi(js_name = "clientExpect", catch_unwind)]
-pub fn client_expect(id: u32, bits: u32, max_header_size: u32) {
-    if client::expect_pending(id, bits as u8, max_header_size) {
-        return;
+/// `clientExpect(id, bits, maxHeaderSize)`: how the next response is read:
+/// bits 1 HEAD request, 2 CONNECT, 4 lenient parsing; `maxHeaderSize` 0
+/// for the default.
+pub(super) unsafe extern "C" fn client_expect(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        super::fast::call(env, info, "clientExpect", |a| {
+            let (id, bits, max_header_size) = (a.u32(0)?, a.u32(1)? as u8, a.u32(2)?);
+            if !client::expect_pending(id, bits, max_header_size) {
+                super::server::on_conn(id, (), |c| c.expect_response(bits, max_header_size));
+            }
+            Ok(())
+        })
     }
-    super::server::on_conn(id, (), |c| c.expect_response(bits as u8, max_header_size));
 }
 
 /// Ends the bytes injected into a virtual connection (the stream ended).

@@ -1,6 +1,6 @@
 //! Listening and per-connection calls from JS. Connections are named by the
 //! id their CONNECTION event carried.
-use super::sink;
+use super::{fast, sink};
 use crate::proto::HeadLimits;
 use crate::server::listener::{self, BoundAddr};
 use crate::conn::config::Timeouts;
@@ -204,10 +204,16 @@ fn with_conn(id: u32, f: impl FnOnce(&Conn)) {
     on_conn(id, (), |c| f(c))
 }
 
-/// Writes one buffer; returns bytes still queued, or -1 if the connection is gone.
-#[napi(js_name = "connWrite", catch_unwind)]
-pub fn conn_write(id: u32, data: BufferSlice) -> i64 {
-    on_conn(id, -1, |c| c.write(&[&data]).map(|n| n as i64).unwrap_or(-1))
+/// `connWrite(id, data)`: writes one buffer; returns bytes still queued,
+/// or -1 if the connection is gone.
+pub(super) unsafe extern "C" fn conn_write(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connWrite", |a| {
+            let (id, data) = (a.u32(0)?, a.bytes(1)?);
+            Ok(on_conn(id, -1, |c| c.write(&[data]).map(|n| n as i64).unwrap_or(-1)))
+        })
+    }
 }
 
 thread_local! {
@@ -219,63 +225,85 @@ thread_local! {
 /// for a drain.
 const DEFER_LIMIT: usize = 64 * 1024;
 
-/// Queues one buffer to be written by the next `flushWrites` (called when
-/// JS has handled a batch of events), or at once if `now`. Returns bytes
-/// queued when past the limit (else 0), or -1 if the connection is gone.
-#[napi(js_name = "connWriteDeferred", catch_unwind)]
-pub fn conn_write_deferred(id: u32, data: BufferSlice, now: Option<bool>) -> i64 {
-    on_conn(id, -1, |c| match c.write_deferred(&[&data]) {
-        Ok((queued, first)) => {
-            let queued = send_deferred(c.clone(), queued, first, now == Some(true));
-            if queued >= DEFER_LIMIT { queued as i64 } else { 0 }
-        }
-        Err(_) => -1,
-    })
+/// `connWriteDeferred(id, data, now?)`: queues one buffer to be written by
+/// the next `flushWrites` (called when JS has handled a batch of events),
+/// or at once if `now`. Returns bytes queued when past the limit (else 0),
+/// or -1 if the connection is gone.
+pub(super) unsafe extern "C" fn conn_write_deferred(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connWriteDeferred", |a| {
+            let (id, data, now) = (a.u32(0)?, a.bytes(1)?, a.opt_bool(2)? == Some(true));
+            Ok(on_conn(id, -1, |c| match c.write_deferred(&[data]) {
+                Ok((queued, first)) => {
+                    let queued = send_deferred(c.clone(), queued, first, now);
+                    if queued >= DEFER_LIMIT { queued as i64 } else { 0 }
+                }
+                Err(_) => -1,
+            }))
+        })
+    }
 }
 
+/// `connWriteDeferredString(id, head, latin1, body?, now?)`:
 /// `connWriteDeferred` for a string (a response head, or head and body),
 /// encoded (latin1, or else UTF-8) straight into the connection's staged
 /// bytes, then `body` if given: no Buffer is made for the string. Returns
 /// -1 if the connection is gone, else twice the bytes written plus 1 when
 /// the queue is past its limit (JS counts `bytesWritten` from it, with no
 /// second pass over the string). With `now`, written at once instead.
-#[napi(js_name = "connWriteDeferredString", catch_unwind)]
-pub fn conn_write_deferred_string(env: Env, id: u32, head: Unknown, latin1: bool, body: Option<BufferSlice>, now: Option<bool>) -> i64 {
-    on_conn(id, -1, |c| write_string(env, c, head, latin1, body.as_deref().unwrap_or(&[]), now == Some(true)))
+pub(super) unsafe extern "C" fn conn_write_deferred_string(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connWriteDeferredString", |a| {
+            let (id, head, latin1) = (a.u32(0)?, a.value(1), a.bool(2)?);
+            let (body, now) = (a.opt_bytes(3)?.unwrap_or(&[]), a.opt_bool(4)? == Some(true));
+            Ok(on_conn(id, -1, |c| write_string(a.env(), c, head, latin1, body, now)))
+        })
+    }
 }
 
+/// `connWriteDeferredStrings(id, head, body, latin1, now?)`:
 /// `connWriteDeferredString` for a head and a string body (latin1, or else
 /// UTF-8, both in that encoding as Node writes `head + body`), each encoded
 /// straight into the staged bytes: V8 never flattens the two into one.
-#[napi(js_name = "connWriteDeferredStrings", catch_unwind)]
-pub fn conn_write_deferred_strings(env: Env, id: u32, head: Unknown, body: Unknown, latin1: bool, now: Option<bool>) -> i64 {
-    on_conn(id, -1, |c| {
-        // SAFETY: napi calls on the JS thread with live string handles.
-        let (Some(h), Some(b)) = (unsafe { string_units(env.raw(), head.raw()) }, unsafe { string_units(env.raw(), body.raw()) }) else {
-            return -1;
-        };
-        let per_unit = if latin1 { 1 } else { 3 };
-        let (room_h, room_b) = (h * per_unit + 1, b * per_unit + 1);
-        let res = c.write_deferred_with(room_h + room_b, |buf| {
-            // SAFETY: as above; `buf` has `room_h + room_b` bytes spare,
-            // and the first encoding leaves at least `room_b` of them.
-            let n = unsafe { encode_head(env.raw(), head.raw(), latin1, buf, room_h)? };
-            let m = unsafe { encode_string(env.raw(), body.raw(), latin1, buf, room_b)? };
-            Some(n + m)
-        });
-        deferred_result(c, res, now == Some(true))
-    })
+pub(super) unsafe extern "C" fn conn_write_deferred_strings(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connWriteDeferredStrings", |a| {
+            let (id, head, body, latin1, now) = (a.u32(0)?, a.value(1), a.value(2), a.bool(3)?, a.opt_bool(4)? == Some(true));
+            Ok(on_conn(id, -1, |c| write_strings(a.env(), c, head, body, latin1, now)))
+        })
+    }
+}
+
+/// `connWriteDeferredStrings` on an open connection.
+fn write_strings(env: napi::sys::napi_env, c: &Arc<Conn>, head: napi::sys::napi_value, body: napi::sys::napi_value, latin1: bool, now: bool) -> i64 {
+    // SAFETY: napi calls on the JS thread with live string handles.
+    let (Some(h), Some(b)) = (unsafe { string_units(env, head) }, unsafe { string_units(env, body) }) else {
+        return -1;
+    };
+    let per_unit = if latin1 { 1 } else { 3 };
+    let (room_h, room_b) = (h * per_unit + 1, b * per_unit + 1);
+    let res = c.write_deferred_with(room_h + room_b, |buf| {
+        // SAFETY: as above; `buf` has `room_h + room_b` bytes spare,
+        // and the first encoding leaves at least `room_b` of them.
+        let n = unsafe { encode_head(env, head, latin1, buf, room_h)? };
+        let m = unsafe { encode_string(env, body, latin1, buf, room_b)? };
+        Some(n + m)
+    });
+    deferred_result(c, res, now)
 }
 
 /// `connWriteDeferredString` on an open connection.
-fn write_string(env: Env, c: &Arc<Conn>, head: Unknown, latin1: bool, body: &[u8], now: bool) -> i64 {
+fn write_string(env: napi::sys::napi_env, c: &Arc<Conn>, head: napi::sys::napi_value, latin1: bool, body: &[u8], now: bool) -> i64 {
     // SAFETY: napi calls on the JS thread with a live string handle.
-    let Some(units) = (unsafe { string_units(env.raw(), head.raw()) }) else { return -1 };
+    let Some(units) = (unsafe { string_units(env, head) }) else { return -1 };
     // A UTF-16 unit is at most 3 UTF-8 bytes; napi writes a NUL after.
     let room = if latin1 { units } else { units * 3 } + 1;
     let res = c.write_deferred_with(room + body.len(), |buf| {
         // SAFETY: as above; `buf` has `room` bytes spare.
-        let n = unsafe { encode_string(env.raw(), head.raw(), latin1, buf, room)? };
+        let n = unsafe { encode_string(env, head, latin1, buf, room)? };
         buf.extend_from_slice(body);
         Some(n + body.len())
     });
@@ -455,17 +483,30 @@ pub fn conn_bytes_read(id: u32) -> f64 {
     on_conn(id, 0.0, |c| c.bytes_read() as f64)
 }
 
-/// Stops (true) or resumes (false) reading.
-#[napi(js_name = "connPause", catch_unwind)]
-pub fn conn_pause(id: u32, paused: bool) {
-    with_conn(id, |c| c.pause_read(paused));
+/// `connPause(id, paused)`: stops (true) or resumes (false) reading.
+pub(super) unsafe extern "C" fn conn_pause(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connPause", |a| {
+            let (id, paused) = (a.u32(0)?, a.bool(1)?);
+            with_conn(id, |c| c.pause_read(paused));
+            Ok(())
+        })
+    }
 }
 
-/// `socket.ref()` (true) / `socket.unref()` (false): whether the
-/// connection's reading holds the event loop (pending writes always do).
-#[napi(js_name = "connRef", catch_unwind)]
-pub fn conn_ref(id: u32, on: bool) {
-    with_conn(id, |c| c.set_ref(on));
+/// `connRef(id, on)`: `socket.ref()` (true) / `socket.unref()` (false):
+/// whether the connection's reading holds the event loop (pending writes
+/// always do).
+pub(super) unsafe extern "C" fn conn_ref(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    // SAFETY: napi calls this on the JS thread with its callback info.
+    unsafe {
+        fast::call(env, info, "connRef", |a| {
+            let (id, on) = (a.u32(0)?, a.bool(1)?);
+            with_conn(id, |c| c.set_ref(on));
+            Ok(())
+        })
+    }
 }
 
 /// Connections open in the core and, of this thread's, those holding the
